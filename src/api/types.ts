@@ -1,0 +1,243 @@
+/**
+ * The wire contract of Pure's API v1 (JSON over the unix socket /run/pure/pure.sock): request and response
+ * bodies shared by the daemon's routes and the CLI client. The OpenAPI document at /v1/openapi.json is generated
+ * from the TypeBox schemas that mirror these types (src/api/schemas.ts).
+ *
+ * Routes:
+ *   GET    /v1/_ping                         → "OK"
+ *   GET    /v1/version                       → VersionInfo
+ *   GET    /v1/images                        → ImageSummary[]
+ *   GET    /v1/images/{ref}                  → ImageInspect           (ref URL-encoded: name[:tag] | id | prefix)
+ *   POST   /v1/images/import?ref=R           → ImageInspect           (body: a rootfs tarball, application/x-tar)
+ *   POST   /v1/images/load                   → LoadResponse           (body: docker-save or OCI-layout tarball)
+ *   POST   /v1/images/{ref}/tag              → {}                     (body: TagRequest)
+ *   DELETE /v1/images/{ref}?force=1          → ImageDeleteResponse
+ *   POST   /v1/containers                    → ContainerCreateResponse (body: ContainerCreateRequest)
+ *   GET    /v1/containers?all=1&filter=k=v   → ContainerSummary[]     (filter repeatable: id, name, status,
+ *                                                                      label=k[=v], ancestor, exited)
+ *   GET    /v1/containers/{id}               → ContainerInspect       (id: full id, unique prefix, or name)
+ *   POST   /v1/containers/{id}/start         → {}
+ *   POST   /v1/containers/{id}/stop?timeout=S    → {}   (StopSignal, S seconds grace (default 10), then SIGKILL)
+ *   POST   /v1/containers/{id}/restart?timeout=S → {}
+ *   POST   /v1/containers/{id}/kill?signal=SIG   → {}   (default SIGKILL)
+ *   POST   /v1/containers/{id}/pause         → {}
+ *   POST   /v1/containers/{id}/unpause       → {}
+ *   POST   /v1/containers/{id}/wait          → WaitResponse           (blocks until the container is not running)
+ *   DELETE /v1/containers/{id}?force=1       → {}
+ *   GET    /v1/containers/{id}/logs?follow=1&tail=N&timestamps=1&stdout=1&stderr=1
+ *                                            → application/x-ndjson stream of LogEntry, one per line
+ *   GET    /v1/containers/{id}/stats         → ContainerStats         (one sample; ?stream=1: NDJSON, one a second)
+ *   GET    /v1/containers/{id}/attach        WebSocket (see AttachFrame) — ?logs=1 replays output from the start
+ *   POST   /v1/containers/{id}/exec          → ExecCreateResponse     (body: ExecCreateRequest)
+ *   GET    /v1/exec/{execId}/start           WebSocket (see AttachFrame)
+ *
+ * Errors: any status >= 400 carries ApiError; `code` is one of src/errors' catalog.
+ *
+ * Attach/exec WebSocket framing:
+ *   server → client: binary frames, first byte the stream (1 stdout, 2 stderr), the rest raw bytes;
+ *                    then one text frame `{"type":"exit","exitCode":N,"oomKilled":bool}` and the socket closes.
+ *                    A text frame `{"type":"error","code":..,"message":..}` reports a failure.
+ *   client → server: binary frames are stdin bytes; text frames `{"type":"resize","rows":R,"cols":C}` and
+ *                    `{"type":"eof"}` (close stdin).
+ */
+
+export interface ApiError {
+  code: 'not_found' | 'already_exists' | 'invalid_argument' | 'conflict' | 'failed_precondition' | 'unavailable' | 'internal';
+  message: string;
+}
+
+export interface VersionInfo {
+  version: string;
+  apiVersion: string;
+  os: string;
+  arch: string;
+  kernel: string;
+  runtime: { name: string; binary: string; version: string };
+  conmon: string;
+  snapshotter: string;
+  cgroupMode: string;
+  root: string;
+}
+
+export interface ImageConfig {
+  User?: string;
+  ExposedPorts?: Record<string, object>;
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  Volumes?: Record<string, object>;
+  WorkingDir?: string;
+  Labels?: Record<string, string>;
+  StopSignal?: string;
+}
+
+export interface ImageSummary {
+  id: string; // sha256:<hex>
+  repoTags: string[];
+  created: string; // RFC 3339
+  size: number;
+}
+
+export interface ImageInspect extends ImageSummary {
+  architecture: string;
+  os: string;
+  config: ImageConfig;
+  layers: { diffId: string; chainId: string; size: number }[];
+  manifestDigest: string;
+}
+
+export interface LoadResponse {
+  loaded: { id: string; repoTags: string[] }[];
+}
+
+export interface TagRequest {
+  target: string;
+}
+
+export interface ImageDeleteResponse {
+  untagged: string[];
+  deleted: string[];
+}
+
+export type RestartPolicyName = 'no' | 'on-failure' | 'always' | 'unless-stopped';
+
+export interface RestartPolicy {
+  name: RestartPolicyName;
+  maximumRetryCount?: number; // on-failure:N
+}
+
+export interface Resources {
+  memory?: number; // bytes
+  memorySwap?: number; // bytes, memory+swap; -1 unlimited
+  nanoCpus?: number; // --cpus 1.5 → 1.5e9
+  cpuShares?: number;
+  pidsLimit?: number;
+}
+
+export interface BindMount {
+  source: string; // absolute host path
+  destination: string; // absolute container path
+  readOnly: boolean;
+}
+
+export interface ContainerCreateRequest {
+  image: string;
+  name?: string;
+  cmd?: string[]; // replaces the image's Cmd
+  entrypoint?: string[]; // replaces the image's Entrypoint; [] clears it
+  env?: string[]; // KEY=VALUE, after the image's Env
+  workingDir?: string;
+  user?: string; // name|uid[:group|gid]
+  hostname?: string;
+  labels?: Record<string, string>;
+  tty?: boolean;
+  openStdin?: boolean; // -i
+  init?: boolean;
+  readOnly?: boolean;
+  tmpfs?: Record<string, string>; // container path → mount options ("" for defaults)
+  binds?: BindMount[];
+  network?: string; // "none" | "host" (default "none" until user networks exist)
+  restartPolicy?: RestartPolicy;
+  resources?: Resources;
+  stopSignal?: string;
+  stopTimeout?: number; // seconds
+  autoRemove?: boolean; // --rm: the daemon removes the container when it exits
+}
+
+export interface ContainerCreateResponse {
+  id: string;
+  name: string;
+  warnings: string[];
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+
+export interface ContainerState {
+  status: ContainerStatus;
+  running: boolean;
+  paused: boolean;
+  restarting: boolean;
+  oomKilled: boolean;
+  pid: number; // 0 when not running
+  exitCode: number;
+  error: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string; // as the user gave it
+  imageId: string;
+  command: string; // entrypoint + cmd joined, for display
+  created: string;
+  state: ContainerStatus;
+  exitCode: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  labels: Record<string, string>;
+}
+
+export interface ContainerInspect {
+  id: string;
+  name: string;
+  created: string;
+  image: string;
+  imageId: string;
+  path: string; // the process's argv[0]
+  args: string[];
+  state: ContainerState;
+  restartCount: number;
+  config: ContainerCreateRequest; // as created, with the image's defaults filled in
+  runtime: string;
+  snapshotter: string;
+  rootfs: string;
+  logPath: string;
+}
+
+export interface WaitResponse {
+  exitCode: number;
+  oomKilled: boolean;
+  error?: string;
+}
+
+export interface LogEntry {
+  stream: 'stdout' | 'stderr';
+  time: string; // RFC 3339 with nanoseconds
+  data: string; // the line, with its "\n" unless it was a partial line
+}
+
+export interface ContainerStats {
+  id: string;
+  name: string;
+  read: string;
+  cpuPercent: number; // of one CPU = 100
+  cpuUsageNs: number;
+  onlineCpus: number;
+  memoryUsage: number;
+  memoryLimit: number; // the container's limit, or the host's memory
+  memoryPercent: number;
+  pids: number;
+  blkioRead: number;
+  blkioWrite: number;
+}
+
+export interface ExecCreateRequest {
+  cmd: string[];
+  env?: string[];
+  user?: string;
+  workingDir?: string;
+  tty?: boolean;
+  openStdin?: boolean;
+}
+
+export interface ExecCreateResponse {
+  id: string;
+}
+
+export type AttachControl =
+  | { type: 'exit'; exitCode: number; oomKilled: boolean }
+  | { type: 'error'; code: ApiError['code']; message: string }
+  | { type: 'resize'; rows: number; cols: number }
+  | { type: 'eof' };
