@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCandidates, rotation, type Candidate } from './runner.js';
+
+/** A fake clock that advances by the duration the running candidate declares, so results are exact. */
+function fakeBench(durations: Record<string, number>) {
+  let now = 0n;
+  const order: string[] = [];
+  const clock = (): bigint => now;
+  const candidate = (name: string, extra: Partial<Candidate> = {}): Candidate => ({
+    name,
+    run: () => {
+      order.push(name);
+      now += BigInt(durations[name] ?? 0);
+      return Promise.resolve();
+    },
+    ...extra,
+  });
+  return { clock, order, candidate };
+}
+
+test('rotation runs every candidate once per round, starting one later each round', () => {
+  assert.deepEqual(rotation(3, 0), [0, 1, 2]);
+  assert.deepEqual(rotation(3, 1), [1, 2, 0]);
+  assert.deepEqual(rotation(3, 5), [2, 0, 1]);
+});
+
+test('candidates are interleaved run by run and warm-up samples are kept apart', async () => {
+  const f = fakeBench({ a: 1_000_000, b: 3_000_000 });
+  const r = await runCandidates([f.candidate('a'), f.candidate('b')], { runs: 3, warmup: 1, clock: f.clock });
+  assert.deepEqual(f.order, ['a', 'b', 'b', 'a', 'a', 'b', 'b', 'a']);
+  const [a, b] = r.candidates;
+  assert.equal(a!.warmupNs.length, 1);
+  assert.equal(a!.samplesNs.length, 3);
+  assert.equal(a!.summaryMs!.median, 1);
+  assert.equal(b!.summaryMs!.median, 3);
+  assert.equal(b!.ratioToBaseline, 3);
+  assert.equal(a!.ratioToBaseline, 1);
+});
+
+test('a candidate with a skip reason is reported as skipped and never run or set up', async () => {
+  const f = fakeBench({ a: 1 });
+  let setUp = false;
+  const r = await runCandidates(
+    [f.candidate('a'), f.candidate('pure', { skipReason: "'pure' is not on PATH", setup: () => Promise.resolve(void (setUp = true)) })],
+    { runs: 2, warmup: 0, clock: f.clock },
+  );
+  assert.equal(setUp, false);
+  assert.deepEqual(f.order, ['a', 'a']);
+  assert.equal(r.candidates[1]!.status, 'skipped');
+  assert.equal(r.candidates[1]!.reason, "'pure' is not on PATH");
+  assert.equal(r.candidates[1]!.summaryMs, null);
+});
+
+test('a failing setup skips the candidate with the error as reason and still tears it down', async () => {
+  const f = fakeBench({ a: 1 });
+  let tornDown = false;
+  const r = await runCandidates(
+    [
+      f.candidate('a'),
+      f.candidate('docker', {
+        setup: () => Promise.reject(new Error('Cannot connect to the Docker daemon')),
+        teardown: () => Promise.resolve(void (tornDown = true)),
+      }),
+    ],
+    { runs: 1, warmup: 0, clock: f.clock },
+  );
+  assert.equal(r.candidates[1]!.status, 'skipped');
+  assert.match(r.candidates[1]!.reason!, /setup failed: Cannot connect/);
+  assert.equal(tornDown, true);
+});
+
+test('a run that throws marks the candidate failed and the others go on', async () => {
+  const f = fakeBench({ a: 1, b: 1 });
+  let calls = 0;
+  const flaky = f.candidate('b', {
+    run: () => (++calls === 2 ? Promise.reject(new Error('exit 125')) : Promise.resolve()),
+  });
+  const r = await runCandidates([f.candidate('a'), flaky], { runs: 4, warmup: 0, clock: f.clock, baseline: 'b' });
+  assert.equal(r.candidates[0]!.samplesNs.length, 4);
+  assert.equal(r.candidates[1]!.status, 'failed');
+  assert.match(r.candidates[1]!.reason!, /^run 2 failed: exit 125$/);
+  assert.equal(r.candidates[1]!.summaryMs, null);
+  assert.equal(r.candidates[0]!.ratioToBaseline, null, 'no ratio without a baseline median');
+});
+
+test('duplicate candidate names and unbounded run counts are refused', async () => {
+  const f = fakeBench({});
+  await assert.rejects(runCandidates([f.candidate('a'), f.candidate('a')]), /unique/);
+  await assert.rejects(runCandidates([f.candidate('a')], { runs: 1e9 }), /runs must be/);
+});
