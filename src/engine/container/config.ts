@@ -1,0 +1,98 @@
+/**
+ * A create request plus the image's config gives the container's config, with docker's precedence:
+ * the request's entrypoint/cmd/env/workdir/user/stop signal win over the image's; a new entrypoint clears the
+ * image's Cmd; env is the image's, then the request's (a later KEY wins).
+ */
+import { isAbsolute } from 'node:path';
+import { InvalidArgument } from '../../errors/index.js';
+import type { ContainerCreateRequest } from '../../api/types.js';
+import type { ContainerRecord } from './record.js';
+import type { ImageView } from './ports.js';
+
+export interface BuildRecordInput {
+  id: string;
+  name: string;
+  req: ContainerCreateRequest;
+  image: ImageView;
+  created: string;
+  snapshotter: string;
+  runtime: string;
+}
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function mergeEnv(...lists: readonly (readonly string[] | undefined)[]): string[] {
+  const out = new Map<string, string>();
+  for (const list of lists) {
+    for (const kv of list ?? []) {
+      const eq = kv.indexOf('=');
+      if (eq === 0) throw new InvalidArgument(`invalid environment variable "${kv}": empty name`);
+      out.set(eq < 0 ? kv : kv.slice(0, eq), kv);
+    }
+  }
+  return [...out.values()];
+}
+
+export function buildRecord(input: BuildRecordInput): { record: ContainerRecord; warnings: string[] } {
+  const { req, image } = input;
+  const ic = image.config;
+  const warnings: string[] = [];
+  const entrypoint = req.entrypoint ?? ic.Entrypoint ?? [];
+  const cmd = req.cmd && req.cmd.length > 0 ? req.cmd : req.entrypoint !== undefined ? [] : (ic.Cmd ?? []);
+  if (entrypoint.length + cmd.length === 0) {
+    throw new InvalidArgument(`no command given and image "${req.image}" has neither Entrypoint nor Cmd`);
+  }
+  const env = mergeEnv(ic.Env?.some((e) => e.startsWith('PATH=')) ? [] : [DEFAULT_PATH], ic.Env, req.env);
+  const network = req.network ?? 'none';
+  if (network !== 'none' && network !== 'host') {
+    throw new InvalidArgument(`invalid --network "${network}": only "none" and "host" exist in this version`);
+  }
+  for (const b of req.binds ?? []) {
+    if (!isAbsolute(b.source)) throw new InvalidArgument(`invalid bind mount "${b.source}": the host path must be absolute`);
+    if (!isAbsolute(b.destination)) throw new InvalidArgument(`invalid bind mount destination "${b.destination}": must be absolute`);
+  }
+  for (const p of Object.keys(req.tmpfs ?? {})) {
+    if (!isAbsolute(p)) throw new InvalidArgument(`invalid --tmpfs "${p}": the path must be absolute`);
+  }
+  const r = req.resources ?? {};
+  if (r.memory !== undefined && r.memory > 0 && r.memory < 6 * 1024 * 1024) {
+    throw new InvalidArgument(`invalid --memory ${r.memory}: the minimum is 6MB`);
+  }
+  if (r.memorySwap !== undefined && r.memorySwap !== -1 && r.memory !== undefined && r.memorySwap < r.memory) {
+    throw new InvalidArgument(`invalid --memory-swap ${r.memorySwap}: it must be at least --memory (${r.memory}) or -1`);
+  }
+  if (r.memorySwap !== undefined && r.memorySwap !== -1 && r.memory === undefined) {
+    throw new InvalidArgument('invalid --memory-swap: it needs --memory as well');
+  }
+  const record: ContainerRecord = {
+    id: input.id,
+    name: input.name,
+    created: input.created,
+    image: req.image,
+    imageId: image.id,
+    config: {
+      ...req,
+      entrypoint,
+      cmd,
+      env,
+      network,
+      workingDir: req.workingDir || ic.WorkingDir || '/',
+      user: req.user ?? ic.User ?? '',
+      stopSignal: req.stopSignal ?? ic.StopSignal ?? 'SIGTERM',
+      labels: { ...(ic.Labels ?? {}), ...(req.labels ?? {}) },
+    },
+    status: 'created',
+    pid: 0,
+    exitCode: 0,
+    oomKilled: false,
+    error: '',
+    startedAt: null,
+    finishedAt: null,
+    restartCount: 0,
+    manuallyStopped: false,
+    conmonPid: 0,
+    snapshotter: input.snapshotter,
+    runtime: input.runtime,
+  };
+  return { record, warnings };
+}

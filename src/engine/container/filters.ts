@@ -1,0 +1,52 @@
+/** `ps --filter` as docker reads it: id, name, status, label=k[=v], ancestor, exited=N. */
+import { InvalidArgument } from '../../errors/index.js';
+import type { ContainerRecord } from './record.js';
+
+export type Filters = Map<string, string[]>;
+
+const KEYS = new Set(['id', 'name', 'status', 'label', 'ancestor', 'exited']);
+const STATUSES = new Set(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
+
+export function parseFilters(items: readonly string[]): Filters {
+  const out: Filters = new Map();
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new InvalidArgument(`invalid filter "${item}": use key=value`);
+    const key = item.slice(0, eq);
+    const value = item.slice(eq + 1);
+    if (!KEYS.has(key)) throw new InvalidArgument(`invalid filter "${item}": unknown key "${key}"`);
+    if (key === 'status' && !STATUSES.has(value)) throw new InvalidArgument(`invalid filter "${item}": unknown status "${value}"`);
+    if (key === 'exited' && !/^-?\d+$/.test(value)) throw new InvalidArgument(`invalid filter "${item}": exit code must be an integer`);
+    out.set(key, [...(out.get(key) ?? []), value]);
+  }
+  return out;
+}
+
+/** Values of one key are OR-ed, keys are AND-ed (docker's rule). */
+export function matchesFilters(r: ContainerRecord, filters: Filters): boolean {
+  for (const [key, values] of filters) {
+    const ok = values.some((v) => {
+      switch (key) {
+        case 'id':
+          return r.id.startsWith(v);
+        case 'name':
+          return r.name.includes(v);
+        case 'status':
+          return r.status === v;
+        case 'ancestor':
+          return r.image === v || r.imageId === v || r.imageId.replace('sha256:', '').startsWith(v.replace('sha256:', ''));
+        case 'exited':
+          return r.status === 'exited' && r.exitCode === Number(v);
+        case 'label': {
+          const eq = v.indexOf('=');
+          const labels = r.config.labels ?? {};
+          return eq < 0 ? v in labels : labels[v.slice(0, eq)] === v.slice(eq + 1);
+        }
+        default:
+          return false;
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}

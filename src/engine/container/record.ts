@@ -1,0 +1,133 @@
+/**
+ * The container record and its SQLite repository. A record is one JSON document per container (keyed by id,
+ * with a unique name column); every update is one transaction, so a `kill -9` of the daemon leaves either the
+ * old record or the new one.
+ *
+ * Intents: an action with side effects outside SQLite (mounts, runc state, conmon, cgroups, files) is first
+ * written to `intents` and deleted when it completes. At start the daemon reads the intents that are left and
+ * finishes or undoes each one (see recovery.ts), so a crash in the middle of a create leaves nothing behind.
+ */
+import type { Db } from '../../state/index.js';
+import { migrate } from '../../state/index.js';
+import type { ContainerCreateRequest, ContainerStatus } from '../../api/types.js';
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  created: string;
+  image: string;
+  imageId: string;
+  /** The create request with the image's defaults filled in (entrypoint, cmd, env, workingDir, user...). */
+  config: ContainerCreateRequest & { entrypoint: string[]; cmd: string[]; env: string[] };
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  oomKilled: boolean;
+  error: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  restartCount: number;
+  /** Set by stop/kill from the user: restart policies leave it alone (docker's "manually stopped"). */
+  manuallyStopped: boolean;
+  conmonPid: number;
+  snapshotter: string;
+  runtime: string;
+}
+
+export type IntentOp = 'create' | 'start' | 'remove';
+
+export interface Intent {
+  id: number;
+  containerId: string;
+  op: IntentOp;
+  created: string;
+}
+
+const MIGRATIONS = [
+  `CREATE TABLE containers (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     created TEXT NOT NULL,
+     data TEXT NOT NULL);
+   CREATE TABLE intents (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     container_id TEXT NOT NULL,
+     op TEXT NOT NULL,
+     created TEXT NOT NULL);`,
+];
+
+export class ContainerRepository {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+    migrate(db, 'container', MIGRATIONS);
+  }
+
+  insert(rec: ContainerRecord): void {
+    this.#db
+      .prepare('INSERT INTO containers (id, name, created, data) VALUES (?, ?, ?, ?)')
+      .run(rec.id, rec.name, rec.created, JSON.stringify(rec));
+  }
+
+  /** Insert the record and its create intent in one transaction. */
+  insertWithIntent(rec: ContainerRecord, op: IntentOp): number {
+    return this.#db.transaction(() => {
+      this.insert(rec);
+      return this.addIntent(rec.id, op);
+    })();
+  }
+
+  update(rec: ContainerRecord): void {
+    this.#db.prepare('UPDATE containers SET name = ?, data = ? WHERE id = ?').run(rec.name, JSON.stringify(rec), rec.id);
+  }
+
+  delete(id: string): void {
+    this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+      this.#db.prepare('DELETE FROM intents WHERE container_id = ?').run(id);
+    })();
+  }
+
+  get(id: string): ContainerRecord | undefined {
+    const row = this.#db.prepare('SELECT data FROM containers WHERE id = ?').get(id) as { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as ContainerRecord) : undefined;
+  }
+
+  byName(name: string): ContainerRecord | undefined {
+    const row = this.#db.prepare('SELECT data FROM containers WHERE name = ?').get(name) as { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as ContainerRecord) : undefined;
+  }
+
+  byIdPrefix(prefix: string): ContainerRecord[] {
+    const rows = this.#db
+      .prepare("SELECT data FROM containers WHERE id >= ? AND id < ? || 'g' LIMIT 2")
+      .all(prefix, prefix) as { data: string }[];
+    return rows.map((r) => JSON.parse(r.data) as ContainerRecord);
+  }
+
+  list(): ContainerRecord[] {
+    const rows = this.#db.prepare('SELECT data FROM containers ORDER BY created DESC').all() as { data: string }[];
+    return rows.map((r) => JSON.parse(r.data) as ContainerRecord);
+  }
+
+  addIntent(containerId: string, op: IntentOp): number {
+    const r = this.#db
+      .prepare('INSERT INTO intents (container_id, op, created) VALUES (?, ?, ?)')
+      .run(containerId, op, new Date().toISOString());
+    return Number(r.lastInsertRowid);
+  }
+
+  completeIntent(intentId: number): void {
+    this.#db.prepare('DELETE FROM intents WHERE id = ?').run(intentId);
+  }
+
+  intents(): Intent[] {
+    const rows = this.#db.prepare('SELECT id, container_id, op, created FROM intents ORDER BY id').all() as {
+      id: number;
+      container_id: string;
+      op: IntentOp;
+      created: string;
+    }[];
+    return rows.map((r) => ({ id: r.id, containerId: r.container_id, op: r.op, created: r.created }));
+  }
+}

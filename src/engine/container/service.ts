@@ -1,0 +1,622 @@
+/**
+ * ContainerService: the container lifecycle on one host.
+ *
+ *   create  → record + create intent → snapshot prepared (rootfs mounted) → intent done
+ *   start   → start intent → hosts files + OCI spec → conmon runs `runc create` → `runc start` → intent done
+ *   exit    ← conmon writes the exit file → OOM read from the cgroup → `runc delete` → record exited
+ *             → waiters woken → --rm or restart policy
+ *   remove  → remove intent → kill if forced → snapshot removed → files removed → record deleted
+ *
+ * Each container's actions run one at a time (a per-id lock); reads never wait on it.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdir, rm, writeFile, readFile, copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { totalmem } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
+import { Conflict, InvalidArgument, NotFound, FailedPrecondition, messageOf } from '../../errors/index.js';
+import type {
+  ContainerCreateRequest,
+  ContainerCreateResponse,
+  ContainerInspect,
+  ContainerStats,
+  ContainerSummary,
+  ExecCreateRequest,
+  LogEntry,
+  WaitResponse,
+} from '../../api/types.js';
+import { ContainerRepository, type ContainerRecord } from './record.js';
+import { assertAllowed, isActive } from './lifecycle.js';
+import { generateName, newContainerId, validateName } from './names.js';
+import { readLog, type ReadLogOptions } from './logs.js';
+import { restartDelayMs, shouldRestart } from './restart-policy.js';
+import { matchesFilters, parseFilters } from './filters.js';
+import { buildRecord } from './config.js';
+import type { CgroupPort, ImagePort, MonitorPort, RuntimePort, SnapshotPort, SpecPort } from './ports.js';
+import type { Db } from '../../state/index.js';
+
+export interface ContainerServiceOptions {
+  /** PURE_ROOT: containers live in <root>/containers/<id>/. */
+  root: string;
+  db: Db;
+  images: ImagePort;
+  snapshotter: SnapshotPort;
+  runtime: RuntimePort;
+  monitor: MonitorPort;
+  cgroups: CgroupPort;
+  spec: SpecPort;
+  /** The host's resolv.conf, copied into each container. Default /etc/resolv.conf. */
+  resolvConf?: string;
+  now?: () => Date;
+}
+
+export class ContainerService {
+  readonly repo: ContainerRepository;
+  readonly events = new EventEmitter();
+  readonly #o: ContainerServiceOptions;
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #restartTimers = new Map<string, NodeJS.Timeout>();
+  #exitWatch: { close(): void } | undefined;
+
+  constructor(opts: ContainerServiceOptions) {
+    this.#o = opts;
+    this.repo = new ContainerRepository(opts.db);
+    this.events.setMaxListeners(0);
+  }
+
+  #now(): string {
+    return (this.#o.now?.() ?? new Date()).toISOString();
+  }
+
+  dir(id: string): string {
+    return join(this.#o.root, 'containers', id);
+  }
+
+  logPath(id: string): string {
+    return join(this.dir(id), 'ctr.log');
+  }
+
+  cgroupsPath(id: string): string {
+    return `/pure/${id}`;
+  }
+
+  /** Begin watching conmon's exit files. Call once, after recovery. */
+  watch(): void {
+    this.#exitWatch ??= this.#o.monitor.watchExits((id, code) => {
+      this.handleExit(id, code).catch((e: unknown) => this.events.emit('error', e));
+    });
+  }
+
+  close(): void {
+    this.#exitWatch?.close();
+    for (const t of this.#restartTimers.values()) clearTimeout(t);
+    this.#restartTimers.clear();
+  }
+
+  /** Serialise actions on one container. */
+  async #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#locks.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    this.#locks.set(id, next);
+    try {
+      return await next;
+    } finally {
+      if (this.#locks.get(id) === next) this.#locks.delete(id);
+    }
+  }
+
+  /** Find by full id, name, or unique id prefix, as docker does. */
+  resolve(ref: string): ContainerRecord {
+    const rec = this.repo.get(ref) ?? this.repo.byName(ref.startsWith('/') ? ref.slice(1) : ref);
+    if (rec) return rec;
+    if (/^[0-9a-f]{1,63}$/.test(ref)) {
+      const found = this.repo.byIdPrefix(ref);
+      if (found.length > 1) throw new InvalidArgument(`container id prefix "${ref}" is ambiguous: give more characters`);
+      if (found[0]) return found[0];
+    }
+    throw new NotFound(`no such container: "${ref}"`);
+  }
+
+  async create(req: ContainerCreateRequest): Promise<ContainerCreateResponse> {
+    const image = this.#o.images.get(req.image);
+    const name = req.name !== undefined ? validateName(req.name) : this.#freeName();
+    const taken = this.repo.byName(name);
+    if (taken) throw new Conflict(`container name "${name}" is already in use by ${taken.id.slice(0, 12)}`);
+    const id = newContainerId();
+    const { record, warnings } = buildRecord({
+      id,
+      name,
+      req,
+      image,
+      created: this.#now(),
+      snapshotter: this.#o.snapshotter.name,
+      runtime: this.#o.runtime.name,
+    });
+    const intent = this.repo.insertWithIntent(record, 'create');
+    try {
+      await mkdir(this.dir(id), { recursive: true, mode: 0o700 });
+      await this.#o.snapshotter.prepare(id, this.#o.images.layerDirs(image));
+    } catch (e) {
+      await this.#undoCreate(id);
+      throw e;
+    }
+    this.repo.completeIntent(intent);
+    this.events.emit('event', { type: 'container', action: 'create', id, name });
+    return { id, name, warnings };
+  }
+
+  #freeName(): string {
+    for (let i = 0; i < 100; i++) {
+      const n = generateName(i);
+      if (!this.repo.byName(n)) return n;
+    }
+    return `c_${newContainerId().slice(0, 12)}`;
+  }
+
+  /** Undo a create that did not finish: every step is idempotent and safe if it never ran. */
+  async #undoCreate(id: string): Promise<void> {
+    await this.#o.snapshotter.remove(id).catch(() => undefined);
+    await rm(this.dir(id), { recursive: true, force: true });
+    this.repo.delete(id);
+  }
+
+  async start(ref: string): Promise<void> {
+    const rec = this.resolve(ref);
+    await this.#locked(rec.id, () => this.#start(rec.id, false));
+  }
+
+  async #start(id: string, isRestart: boolean): Promise<void> {
+    const rec = this.repo.get(id);
+    if (!rec) throw new NotFound(`no such container: "${id}"`);
+    if (isActive(rec.status) && !isRestart) return; // docker: starting a running container is a no-op
+    if (rec.status !== 'restarting') assertAllowed('start', rec.name, rec.status);
+    const intent = this.repo.addIntent(id, 'start');
+    try {
+      await this.#launch(rec);
+    } catch (e) {
+      await this.#o.runtime.delete(id, { force: true }).catch(() => undefined);
+      await this.#o.monitor.clearExit(id).catch(() => undefined);
+      const msg = messageOf(e);
+      rec.status = rec.startedAt ? 'exited' : 'created';
+      rec.error = msg;
+      rec.exitCode = /not found|no such file/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
+      rec.pid = 0;
+      this.repo.update(rec);
+      this.repo.completeIntent(intent);
+      this.#wake(id, { exitCode: rec.exitCode, oomKilled: false, error: msg });
+      throw e;
+    }
+    this.repo.completeIntent(intent);
+    this.events.emit('event', { type: 'container', action: 'start', id, name: rec.name });
+  }
+
+  async #launch(rec: ContainerRecord): Promise<void> {
+    const { id } = rec;
+    const c = rec.config;
+    const image = this.#o.images.get(rec.imageId);
+    const rootfs = (await this.#o.snapshotter.isMounted(id))
+      ? this.#o.snapshotter.rootfs(id)
+      : await this.#o.snapshotter.mount(id, this.#o.images.layerDirs(image));
+    const etcFiles = await this.#writeEtcFiles(rec);
+    const user = await this.#o.spec.resolveUser(rootfs, c.user ?? '');
+    const args = [...c.entrypoint, ...c.cmd];
+    if (args.length === 0) throw new InvalidArgument(`container "${rec.name}" has no command: give one or use an image with a Cmd`);
+    const spec = this.#o.spec.build({
+      id,
+      rootfs,
+      readOnly: c.readOnly ?? false,
+      args,
+      env: c.env,
+      cwd: c.workingDir || '/',
+      user,
+      hostname: c.hostname ?? id.slice(0, 12),
+      terminal: c.tty ?? false,
+      binds: c.binds ?? [],
+      tmpfs: c.tmpfs ?? {},
+      etcFiles,
+      network: c.network === 'host' ? 'host' : 'none',
+      resources: c.resources ?? {},
+      init: c.init ?? false,
+      cgroupsPath: this.cgroupsPath(id),
+    });
+    const bundle = join(this.dir(id), 'bundle');
+    await mkdir(bundle, { recursive: true, mode: 0o700 });
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+    await this.#o.monitor.clearExit(id);
+    const { pid, conmonPid } = await this.#o.monitor.create({
+      id,
+      bundle,
+      logPath: this.logPath(id),
+      terminal: c.tty ?? false,
+      stdin: c.openStdin ?? false,
+    });
+    rec.pid = pid;
+    rec.conmonPid = conmonPid;
+    await this.#o.runtime.start(id);
+    rec.status = 'running';
+    rec.startedAt = this.#now();
+    rec.finishedAt = null;
+    rec.error = '';
+    rec.exitCode = 0;
+    rec.oomKilled = false;
+    this.repo.update(rec);
+  }
+
+  async #writeEtcFiles(rec: ContainerRecord): Promise<{ hosts: string; hostname: string; resolvConf: string }> {
+    const dir = this.dir(rec.id);
+    const hostname = rec.config.hostname ?? rec.id.slice(0, 12);
+    const files = { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
+    await writeFile(files.hostname, `${hostname}\n`);
+    await writeFile(
+      files.hosts,
+      `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`,
+    );
+    await copyFile(this.#o.resolvConf ?? '/etc/resolv.conf', files.resolvConf).catch(() => writeFile(files.resolvConf, ''));
+    return files;
+  }
+
+  /** Process one exit reported by conmon (or found at recovery). Idempotent. */
+  async handleExit(id: string, exitCode: number): Promise<void> {
+    await this.#locked(id, async () => {
+      const rec = this.repo.get(id);
+      if (!rec || !isActive(rec.status)) {
+        await this.#o.monitor.clearExit(id).catch(() => undefined);
+        return;
+      }
+      await this.#finishExit(rec, exitCode);
+    });
+    await this.#afterExit(id);
+  }
+
+  async #finishExit(rec: ContainerRecord, exitCode: number): Promise<void> {
+    const oomKilled = await this.#o.cgroups.oomKilled(this.cgroupsPath(rec.id)).catch(() => false);
+    await this.#o.runtime.delete(rec.id, { force: true });
+    await this.#o.cgroups.remove(this.cgroupsPath(rec.id)).catch(() => undefined);
+    await this.#o.monitor.clearExit(rec.id);
+    await this.#o.monitor.cleanup(rec.id);
+    rec.status = 'exited';
+    rec.exitCode = exitCode;
+    rec.oomKilled = oomKilled;
+    rec.pid = 0;
+    rec.conmonPid = 0;
+    rec.finishedAt = this.#now();
+    this.repo.update(rec);
+    this.events.emit('event', { type: 'container', action: 'die', id: rec.id, name: rec.name, exitCode, oomKilled });
+    this.#wake(rec.id, { exitCode, oomKilled });
+  }
+
+  /** --rm or the restart policy, once the exit is recorded. */
+  async #afterExit(id: string): Promise<void> {
+    const rec = this.repo.get(id);
+    if (!rec || rec.status !== 'exited') return;
+    if (rec.config.autoRemove) {
+      await this.remove(id, { force: true }).catch((e: unknown) => this.events.emit('error', e));
+      return;
+    }
+    const policy = rec.config.restartPolicy;
+    if (!shouldRestart(policy, { exitCode: rec.exitCode, restartCount: rec.restartCount, manuallyStopped: rec.manuallyStopped })) return;
+    const ranFor = rec.startedAt && rec.finishedAt ? Date.parse(rec.finishedAt) - Date.parse(rec.startedAt) : 0;
+    this.scheduleRestart(id, restartDelayMs(rec.restartCount, ranFor));
+  }
+
+  scheduleRestart(id: string, delayMs: number): void {
+    const rec = this.repo.get(id);
+    if (!rec) return;
+    rec.status = 'restarting';
+    this.repo.update(rec);
+    clearTimeout(this.#restartTimers.get(id));
+    const timer = setTimeout(() => {
+      this.#restartTimers.delete(id);
+      this.#locked(id, async () => {
+        const cur = this.repo.get(id);
+        if (!cur || cur.status !== 'restarting' || cur.manuallyStopped) return;
+        cur.restartCount++;
+        this.repo.update(cur);
+        await this.#start(id, true);
+      }).catch((e: unknown) => this.events.emit('error', e));
+    }, delayMs);
+    timer.unref();
+    this.#restartTimers.set(id, timer);
+  }
+
+  #cancelRestart(rec: ContainerRecord): void {
+    const t = this.#restartTimers.get(rec.id);
+    if (t) clearTimeout(t);
+    this.#restartTimers.delete(rec.id);
+    if (rec.status === 'restarting') {
+      rec.status = 'exited';
+      this.repo.update(rec);
+    }
+  }
+
+  #wake(id: string, result: WaitResponse): void {
+    this.events.emit(`exit:${id}`, result);
+  }
+
+  /** Resolves with the exit once the container is not running (at once if it is not). */
+  async wait(ref: string, signal?: AbortSignal): Promise<WaitResponse> {
+    const rec = this.resolve(ref);
+    return this.#waitExit(rec.id, signal);
+  }
+
+  #waitExit(id: string, signal?: AbortSignal, timeoutMs?: number): Promise<WaitResponse> {
+    return new Promise((resolve, reject) => {
+      const cur = this.repo.get(id);
+      if (!cur || !isActive(cur.status) || (cur.status === 'restarting' && !this.#restartTimers.has(id))) {
+        resolve({ exitCode: cur?.exitCode ?? 0, oomKilled: cur?.oomKilled ?? false });
+        return;
+      }
+      const onExit = (r: WaitResponse) => {
+        cleanup();
+        resolve(r);
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(new FailedPrecondition('wait was cancelled'));
+      };
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => onExit({ exitCode: -1, oomKilled: false, error: 'timeout' }), timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.events.off(`exit:${id}`, onExit);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.events.on(`exit:${id}`, onExit);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async stop(ref: string, timeoutSec?: number): Promise<void> {
+    const rec = this.resolve(ref);
+    const grace = (timeoutSec ?? rec.config.stopTimeout ?? 10) * 1000;
+    await this.#stop(rec.id, rec.config.stopSignal ?? 'SIGTERM', grace);
+  }
+
+  async #stop(id: string, stopSignal: string, graceMs: number): Promise<void> {
+    const rec = this.repo.get(id);
+    if (!rec) return;
+    rec.manuallyStopped = true;
+    this.repo.update(rec);
+    this.#cancelRestart(rec);
+    if (rec.status !== 'running' && rec.status !== 'paused') return;
+    const exited = this.#waitExit(id, undefined, graceMs);
+    await this.#o.runtime.kill(id, stopSignal).catch(() => undefined);
+    if (rec.status === 'paused') await this.#o.runtime.resume(id).catch(() => undefined);
+    const r = await exited;
+    if (r.error !== 'timeout') return;
+    const killed = this.#waitExit(id, undefined, 10_000);
+    await this.#o.runtime.kill(id, 'SIGKILL', { all: true }).catch(() => undefined);
+    const k = await killed;
+    if (k.error === 'timeout') await this.#reapLost(id);
+  }
+
+  /** conmon is gone and no exit file came: read what runc knows and finish the exit ourselves. */
+  async #reapLost(id: string): Promise<void> {
+    await this.#locked(id, async () => {
+      const rec = this.repo.get(id);
+      if (!rec || !isActive(rec.status)) return;
+      const code = (await this.#o.monitor.readExitCode(id)) ?? 137;
+      await this.#finishExit(rec, code);
+    });
+  }
+
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const rec = this.resolve(ref);
+    assertAllowed('kill', rec.name, rec.status);
+    rec.manuallyStopped = true;
+    this.repo.update(rec);
+    await this.#o.runtime.kill(rec.id, signal);
+  }
+
+  async restart(ref: string, timeoutSec?: number): Promise<void> {
+    const rec = this.resolve(ref);
+    await this.stop(rec.id, timeoutSec);
+    await this.#locked(rec.id, async () => {
+      const cur = this.repo.get(rec.id);
+      if (!cur) throw new NotFound(`no such container: "${ref}"`);
+      cur.manuallyStopped = false;
+      this.repo.update(cur);
+      await this.#start(rec.id, false);
+    });
+  }
+
+  async pause(ref: string): Promise<void> {
+    const rec = this.resolve(ref);
+    await this.#locked(rec.id, async () => {
+      const cur = this.resolve(rec.id);
+      assertAllowed('pause', cur.name, cur.status);
+      await this.#o.runtime.pause(cur.id);
+      cur.status = 'paused';
+      this.repo.update(cur);
+    });
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const rec = this.resolve(ref);
+    await this.#locked(rec.id, async () => {
+      const cur = this.resolve(rec.id);
+      assertAllowed('unpause', cur.name, cur.status);
+      await this.#o.runtime.resume(cur.id);
+      cur.status = 'running';
+      this.repo.update(cur);
+    });
+  }
+
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    const rec = this.resolve(ref);
+    if (rec.status === 'removing') return;
+    if (isActive(rec.status)) {
+      if (!opts.force) assertAllowed('remove', rec.name, rec.status);
+      await this.#stop(rec.id, 'SIGKILL', 10_000);
+    }
+    await this.#locked(rec.id, async () => {
+      const cur = this.repo.get(rec.id);
+      if (!cur) return;
+      this.#cancelRestart(cur);
+      if (isActive(cur.status)) throw new Conflict(`cannot remove container "${cur.name}": it is still ${cur.status}`);
+      cur.status = 'removing';
+      this.repo.update(cur);
+      this.repo.addIntent(cur.id, 'remove');
+      await this.finishRemove(cur.id);
+      this.events.emit('event', { type: 'container', action: 'destroy', id: cur.id, name: cur.name });
+    });
+  }
+
+  /** Every step is idempotent: also used to finish a remove interrupted by a crash. */
+  async finishRemove(id: string): Promise<void> {
+    await this.#o.runtime.delete(id, { force: true }).catch(() => undefined);
+    await this.#o.cgroups.remove(this.cgroupsPath(id)).catch(() => undefined);
+    await this.#o.monitor.cleanup(id).catch(() => undefined);
+    await this.#o.monitor.clearExit(id).catch(() => undefined);
+    await this.#o.snapshotter.remove(id);
+    await rm(this.dir(id), { recursive: true, force: true });
+    this.repo.delete(id);
+  }
+
+  list(opts: { all?: boolean; filters?: string[] } = {}): ContainerSummary[] {
+    const filters = parseFilters(opts.filters ?? []);
+    return this.repo
+      .list()
+      .filter((r) => opts.all || filters.has('status') || isActive(r.status))
+      .filter((r) => matchesFilters(r, filters))
+      .map((r) => ({
+        id: r.id,
+        name: r.name,
+        image: r.image,
+        imageId: r.imageId,
+        command: [...r.config.entrypoint, ...r.config.cmd].join(' '),
+        created: r.created,
+        state: r.status,
+        exitCode: r.exitCode,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+        labels: r.config.labels ?? {},
+      }));
+  }
+
+  inspect(ref: string): ContainerInspect {
+    const r = this.resolve(ref);
+    const argv = [...r.config.entrypoint, ...r.config.cmd];
+    return {
+      id: r.id,
+      name: r.name,
+      created: r.created,
+      image: r.image,
+      imageId: r.imageId,
+      path: argv[0] ?? '',
+      args: argv.slice(1),
+      state: {
+        status: r.status,
+        running: r.status === 'running' || r.status === 'paused',
+        paused: r.status === 'paused',
+        restarting: r.status === 'restarting',
+        oomKilled: r.oomKilled,
+        pid: r.pid,
+        exitCode: r.exitCode,
+        error: r.error,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+      },
+      restartCount: r.restartCount,
+      config: r.config,
+      runtime: r.runtime,
+      snapshotter: r.snapshotter,
+      rootfs: this.#o.snapshotter.rootfs(r.id),
+      logPath: this.logPath(r.id),
+    };
+  }
+
+  /** Log entries; with follow, until the container stops (or, with untilNextExit, until its next exit). */
+  logs(ref: string, opts: Omit<ReadLogOptions, 'isDone'> & { untilNextExit?: boolean } = {}): AsyncGenerator<LogEntry> {
+    const rec = this.resolve(ref);
+    let exited = false;
+    const onExit = () => {
+      exited = true;
+    };
+    if (opts.untilNextExit) this.events.once(`exit:${rec.id}`, onExit);
+    const isDone = () => {
+      if (opts.untilNextExit) return exited || !this.repo.get(rec.id);
+      const cur = this.repo.get(rec.id);
+      return !cur || !isActive(cur.status);
+    };
+    const gen = readLog(this.logPath(rec.id), { ...opts, isDone });
+    const events = this.events;
+    return (async function* () {
+      try {
+        yield* gen;
+      } finally {
+        events.off(`exit:${rec.id}`, onExit);
+      }
+    })();
+  }
+
+  async stats(ref: string): Promise<ContainerStats> {
+    const rec = this.resolve(ref);
+    const path = this.cgroupsPath(rec.id);
+    const a = rec.status === 'running' || rec.status === 'paused' ? await this.#o.cgroups.stats(path) : null;
+    let cpuPercent = 0;
+    let b = a;
+    if (a) {
+      const t0 = process.hrtime.bigint();
+      await new Promise((r) => setTimeout(r, 100));
+      b = (await this.#o.cgroups.stats(path)) ?? a;
+      const dt = Number(process.hrtime.bigint() - t0);
+      cpuPercent = dt > 0 ? ((b.cpuUsageNs - a.cpuUsageNs) / dt) * 100 : 0;
+    }
+    const limit = b?.memoryLimit && b.memoryLimit < totalmem() ? b.memoryLimit : totalmem();
+    const usage = b?.memoryUsage ?? 0;
+    return {
+      id: rec.id,
+      name: rec.name,
+      read: this.#now(),
+      cpuPercent: Math.max(0, cpuPercent),
+      cpuUsageNs: b?.cpuUsageNs ?? 0,
+      onlineCpus: (await import('node:os')).availableParallelism(),
+      memoryUsage: usage,
+      memoryLimit: limit,
+      memoryPercent: limit > 0 ? (usage / limit) * 100 : 0,
+      pids: b?.pids ?? 0,
+      blkioRead: b?.blkioRead ?? 0,
+      blkioWrite: b?.blkioWrite ?? 0,
+    };
+  }
+
+  /** Start a process in a running container; the caller pipes its stdio. */
+  async exec(ref: string, req: ExecCreateRequest): Promise<ChildProcess> {
+    const rec = this.resolve(ref);
+    assertAllowed('exec', rec.name, rec.status);
+    if (req.cmd.length === 0) throw new InvalidArgument('exec needs a command');
+    const base = JSON.parse(await readFile(join(this.dir(rec.id), 'bundle', 'config.json'), 'utf8')) as {
+      process: { env?: string[]; cwd?: string; user?: object } & Record<string, unknown>;
+    };
+    const user = req.user ? await this.#o.spec.resolveUser(this.#o.snapshotter.rootfs(rec.id), req.user) : base.process.user;
+    const proc = {
+      ...base.process,
+      args: req.cmd,
+      env: [...(base.process.env ?? []), ...(req.env ?? [])],
+      cwd: req.workingDir || base.process.cwd || '/',
+      user,
+      terminal: req.tty ?? false,
+    };
+    return this.#o.runtime.exec(rec.id, proc, { tty: req.tty ?? false });
+  }
+
+  async openStdin(ref: string): Promise<Writable> {
+    const rec = this.resolve(ref);
+    if (!rec.config.openStdin) throw new FailedPrecondition(`container "${rec.name}" was not created with -i`);
+    return this.#o.monitor.openStdin(rec.id);
+  }
+
+  async resize(ref: string, rows: number, cols: number): Promise<void> {
+    const rec = this.resolve(ref);
+    if (rec.config.tty && isActive(rec.status)) await this.#o.monitor.resize(rec.id, rows, cols);
+  }
+
+  /** Containers whose image is `imageId` (the image store refuses to delete an image in use). */
+  usersOfImage(imageId: string): string[] {
+    return this.repo
+      .list()
+      .filter((r) => r.imageId === imageId)
+      .map((r) => r.name);
+  }
+}
