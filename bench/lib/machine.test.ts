@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeMachine, mountFsType, versionOf } from './machine.js';
 
-test('describeMachine reports this host: cores, memory, kernel, node version', async () => {
+void test('describeMachine reports this host: cores, memory, kernel, node version', async () => {
   const m = await describeMachine();
   assert.ok(m.cores >= 1);
   assert.ok(m.memoryBytes > 0);
@@ -11,11 +11,11 @@ test('describeMachine reports this host: cores, memory, kernel, node version', a
   assert.match(m.cgroupMode, /^(v1|v2 \(unified\)|hybrid v1\+v2)$/);
 });
 
-test('mountFsType finds proc for a path under /proc', async () => {
+void test('mountFsType finds proc for a path under /proc', async () => {
   assert.equal(await mountFsType('/proc/self'), 'proc');
 });
 
-test('versionOf reports a missing tool as absent with a reason instead of throwing', async () => {
+void test('versionOf reports a missing tool as absent with a reason instead of throwing', async () => {
   const v = await versionOf('/nonexistent/tool-that-is-not-here', ['--version']);
   assert.match(v, /^absent \(.+\)$/);
 });

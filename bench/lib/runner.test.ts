@@ -19,13 +19,13 @@ function fakeBench(durations: Record<string, number>) {
   return { clock, order, candidate };
 }
 
-test('rotation runs every candidate once per round, starting one later each round', () => {
+void test('rotation runs every candidate once per round, starting one later each round', () => {
   assert.deepEqual(rotation(3, 0), [0, 1, 2]);
   assert.deepEqual(rotation(3, 1), [1, 2, 0]);
   assert.deepEqual(rotation(3, 5), [2, 0, 1]);
 });
 
-test('candidates are interleaved run by run and warm-up samples are kept apart', async () => {
+void test('candidates are interleaved run by run and warm-up samples are kept apart', async () => {
   const f = fakeBench({ a: 1_000_000, b: 3_000_000 });
   const r = await runCandidates([f.candidate('a'), f.candidate('b')], { runs: 3, warmup: 1, clock: f.clock });
   assert.deepEqual(f.order, ['a', 'b', 'b', 'a', 'a', 'b', 'b', 'a']);
@@ -38,7 +38,7 @@ test('candidates are interleaved run by run and warm-up samples are kept apart',
   assert.equal(a!.ratioToBaseline, 1);
 });
 
-test('a candidate with a skip reason is reported as skipped and never run or set up', async () => {
+void test('a candidate with a skip reason is reported as skipped and never run or set up', async () => {
   const f = fakeBench({ a: 1 });
   let setUp = false;
   const r = await runCandidates(
@@ -52,7 +52,7 @@ test('a candidate with a skip reason is reported as skipped and never run or set
   assert.equal(r.candidates[1]!.summaryMs, null);
 });
 
-test('a failing setup skips the candidate with the error as reason and still tears it down', async () => {
+void test('a failing setup skips the candidate with the error as reason and still tears it down', async () => {
   const f = fakeBench({ a: 1 });
   let tornDown = false;
   const r = await runCandidates(
@@ -70,7 +70,7 @@ test('a failing setup skips the candidate with the error as reason and still tea
   assert.equal(tornDown, true);
 });
 
-test('a run that throws marks the candidate failed and the others go on', async () => {
+void test('a run that throws marks the candidate failed and the others go on', async () => {
   const f = fakeBench({ a: 1, b: 1 });
   let calls = 0;
   const flaky = f.candidate('b', {
@@ -84,7 +84,7 @@ test('a run that throws marks the candidate failed and the others go on', async 
   assert.equal(r.candidates[0]!.ratioToBaseline, null, 'no ratio without a baseline median');
 });
 
-test('duplicate candidate names and unbounded run counts are refused', async () => {
+void test('duplicate candidate names and unbounded run counts are refused', async () => {
   const f = fakeBench({});
   await assert.rejects(runCandidates([f.candidate('a'), f.candidate('a')]), /unique/);
   await assert.rejects(runCandidates([f.candidate('a')], { runs: 1e9 }), /runs must be/);

@@ -72,7 +72,7 @@ export async function runCandidates(candidates: readonly Candidate[], opts: Runn
   const baseline = opts.baseline ?? candidates[0]?.name ?? '';
   const timeoutMs = opts.runTimeoutMs ?? 120_000;
   const log = opts.log ?? (() => {});
-  const clock = opts.clock ?? process.hrtime.bigint;
+  const clock = opts.clock ?? ((): bigint => process.hrtime.bigint());
   const names = new Set(candidates.map((c) => c.name));
   if (names.size !== candidates.length) throw new InvalidArgument(`candidate names must be unique: ${candidates.map((c) => c.name).join(', ')}`);
 
