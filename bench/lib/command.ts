@@ -5,7 +5,7 @@
 import { spawn, execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { Internal } from '../../src/errors/index.js';
+import { Internal, Unavailable } from '../../src/errors/index.js';
 import type { Candidate } from './runner.js';
 
 export interface SpawnOptions {
@@ -84,10 +84,10 @@ export function cliCandidate(name: string, argv: readonly string[], opts: CliCan
   return {
     name,
     async setup() {
-      if (!(await onPath(opts.binary))) throw new Internal(`'${opts.binary}' is not on PATH`);
+      if (!(await onPath(opts.binary))) throw new Unavailable(`'${opts.binary}' is not on PATH`);
       for (const p of opts.probes ?? []) {
         const why = await probe(p);
-        if (why !== null) throw new Internal(why);
+        if (why !== null) throw new Unavailable(`not ready: ${why}`);
       }
     },
     run: () => spawnChecked(argv),

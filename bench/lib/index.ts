@@ -11,3 +11,5 @@ export { spawnChecked, probe, onPath, output, cliCandidate, type SpawnOptions, t
 export { UnixJsonClient, type JsonResponse } from './unix-http.js';
 export { listProcesses, pidsByComm, rssBytes, pssBytes, sum, type ProcessEntry } from './procfs.js';
 export { PEERS, type PeerConfig } from './peers.js';
+export { pureApi, dockerApi, lifecycleCandidate, type EngineApi } from './engine-api.js';
+export { runcRunCandidate } from './runc-bundle.js';

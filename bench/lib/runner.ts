@@ -5,10 +5,10 @@
  * landing on whichever ran last. Each run is timed with process.hrtime.bigint() around `run()` only.
  *
  * A candidate is never dropped silently: one with a `skipReason`, or whose setup throws, is reported as
- * `skipped`; one whose run throws or exceeds the run timeout is reported as `failed` with that reason and
+ * `skipped` (setup throwing `Unavailable` gives its message as the reason); one whose run throws or exceeds the run timeout is reported as `failed` with that reason and
  * takes no further part (its samples so far stay in the raw data, but it gets no summary or ratio).
  */
-import { InvalidArgument } from '../../src/errors/index.js';
+import { InvalidArgument, codeOf } from '../../src/errors/index.js';
 import { summarize, type Summary } from './stats.js';
 
 export interface Candidate {
@@ -98,7 +98,8 @@ export async function runCandidates(candidates: readonly Candidate[], opts: Runn
         wasSetUp[i] = true;
         await c.setup?.();
       } catch (e) {
-        skip(r, `setup failed: ${messageOf(e)}`);
+        // An `Unavailable` from setup is the expected "this peer is not here" answer; anything else is a fault.
+        skip(r, codeOf(e) === 'unavailable' ? messageOf(e) : `setup failed: ${messageOf(e)}`);
         log(`skip ${c.name}: ${r.reason}`);
       }
     }
