@@ -1,0 +1,19 @@
+/** What the API layer calls: domain services built by the daemon's composition root. */
+import type { Readable } from 'node:stream';
+import type { ContainerService } from '../engine/container/index.js';
+import type { ImageInspect, VersionInfo } from './types.js';
+
+export interface ImageApi {
+  list(): ImageInspect[];
+  get(ref: string): ImageInspect;
+  importRootfs(source: Readable, ref: string, opts?: { signal?: AbortSignal }): Promise<ImageInspect>;
+  load(source: Readable, opts?: { signal?: AbortSignal }): Promise<ImageInspect[]>;
+  tag(source: string, target: string): void;
+  remove(ref: string, opts: { force?: boolean; usedBy: (imageId: string) => string[] }): { untagged: string[]; deleted: string[] };
+}
+
+export interface ApiDeps {
+  containers: ContainerService;
+  images: ImageApi;
+  version: () => VersionInfo;
+}

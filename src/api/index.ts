@@ -1,0 +1,5 @@
+/** The API module: the Fastify app the daemon serves, and the wire types the CLI shares. */
+export { buildApi, API_VERSION } from './server.js';
+export { statusOf, STATUS_OF } from './errors.js';
+export type { ApiDeps, ImageApi } from './deps.js';
+export type * from './types.js';

@@ -1,0 +1,89 @@
+/**
+ * TypeBox schemas for the request bodies, params and queries of API v1. Fastify validates with them and the
+ * OpenAPI document (/v1/openapi.json) is generated from them, so the document cannot drift from the code.
+ * They mirror src/api/types.ts.
+ */
+import { Type } from '@sinclair/typebox';
+
+export const RefParams = Type.Object({ ref: Type.String({ minLength: 1 }) });
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1 }) });
+export const ExecParams = Type.Object({ execId: Type.String({ minLength: 1 }) });
+
+const Bool = Type.Union([Type.Boolean(), Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')]);
+
+export const ForceQuery = Type.Object({ force: Type.Optional(Bool) });
+export const ImportQuery = Type.Object({ ref: Type.String({ minLength: 1 }) });
+export const TimeoutQuery = Type.Object({ timeout: Type.Optional(Type.Integer({ minimum: -1 })) });
+export const SignalQuery = Type.Object({ signal: Type.Optional(Type.String({ minLength: 1 })) });
+export const ListQuery = Type.Object({
+  all: Type.Optional(Bool),
+  filter: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+});
+export const LogsQuery = Type.Object({
+  follow: Type.Optional(Bool),
+  tail: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Literal('all')])),
+  timestamps: Type.Optional(Bool),
+  stdout: Type.Optional(Bool),
+  stderr: Type.Optional(Bool),
+});
+export const StatsQuery = Type.Object({ stream: Type.Optional(Bool) });
+
+export const TagBody = Type.Object({ target: Type.String({ minLength: 1 }) });
+
+const Resources = Type.Object({
+  memory: Type.Optional(Type.Integer({ minimum: 0 })),
+  memorySwap: Type.Optional(Type.Integer({ minimum: -1 })),
+  nanoCpus: Type.Optional(Type.Integer({ minimum: 0 })),
+  cpuShares: Type.Optional(Type.Integer({ minimum: 0 })),
+  pidsLimit: Type.Optional(Type.Integer({ minimum: -1 })),
+});
+
+export const ContainerCreateBody = Type.Object(
+  {
+    image: Type.String({ minLength: 1 }),
+    name: Type.Optional(Type.String()),
+    cmd: Type.Optional(Type.Array(Type.String())),
+    entrypoint: Type.Optional(Type.Array(Type.String())),
+    env: Type.Optional(Type.Array(Type.String())),
+    workingDir: Type.Optional(Type.String()),
+    user: Type.Optional(Type.String()),
+    hostname: Type.Optional(Type.String()),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+    tty: Type.Optional(Type.Boolean()),
+    openStdin: Type.Optional(Type.Boolean()),
+    init: Type.Optional(Type.Boolean()),
+    readOnly: Type.Optional(Type.Boolean()),
+    tmpfs: Type.Optional(Type.Record(Type.String(), Type.String())),
+    binds: Type.Optional(
+      Type.Array(Type.Object({ source: Type.String(), destination: Type.String(), readOnly: Type.Boolean() })),
+    ),
+    network: Type.Optional(Type.String()),
+    restartPolicy: Type.Optional(
+      Type.Object({
+        name: Type.Union([Type.Literal('no'), Type.Literal('on-failure'), Type.Literal('always'), Type.Literal('unless-stopped')]),
+        maximumRetryCount: Type.Optional(Type.Integer({ minimum: 0 })),
+      }),
+    ),
+    resources: Type.Optional(Resources),
+    stopSignal: Type.Optional(Type.String()),
+    stopTimeout: Type.Optional(Type.Integer({ minimum: 0 })),
+    autoRemove: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const ExecCreateBody = Type.Object(
+  {
+    cmd: Type.Array(Type.String(), { minItems: 1 }),
+    env: Type.Optional(Type.Array(Type.String())),
+    user: Type.Optional(Type.String()),
+    workingDir: Type.Optional(Type.String()),
+    tty: Type.Optional(Type.Boolean()),
+    openStdin: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export function truthy(v: unknown): boolean {
+  return v === true || v === '1' || v === 'true';
+}
