@@ -17,6 +17,7 @@ import { run } from '../../lib/index.js';
 import { isPureError } from '../../errors/index.js';
 import type { Snapshotter, SnapshotterKind } from './snapshotter.js';
 import { newSnapshotter } from './index.js';
+import { makeBusyboxRootfs } from '../../../test/fixtures/busybox.js';
 import { mountPointsUnder, unmountTree } from './mounts.js';
 
 export interface SuiteOptions {
@@ -235,6 +236,25 @@ export function snapshotterSuite(kind: SnapshotterKind, opts: SuiteOptions = {})
       assert.deepEqual(await readdir(rootfs), []);
       await writeFile(join(rootfs, 'f'), 'x');
       assert.equal(await readFile(join(rootfs, 'f'), 'utf8'), 'x');
+    });
+
+    test('concurrent prepares of one key make one snapshot', async (t) => {
+      const w = await makeWorld(t, kind);
+      const base = await w.layer('base', { f: 'x' });
+      const [r1, r2] = await Promise.all([w.sn.prepare('c1', [base]), w.sn.prepare('c1', [base])]);
+      assert.equal(r1, r2);
+      assert.ok((await mountPointsUnder(w.tmp)).length <= 1, 'at most one mount for one snapshot');
+      assert.deepEqual(await readdir(r1), ['f']);
+    });
+
+    test('a busybox image rootfs runs a program and keeps its writes', async (t) => {
+      const w = await makeWorld(t, kind);
+      const image = await w.layer('busybox', {}, makeBusyboxRootfs);
+      const rootfs = await w.sn.prepare('c1', [image]);
+      const out = await run('chroot', [rootfs, '/bin/sh', '-c', 'echo written > /tmp/out && cat /var/www/index.html']);
+      assert.equal(out.stdout, 'hello from pure\n');
+      assert.equal(await readFile(join(rootfs, 'tmp/out'), 'utf8'), 'written\n');
+      assert.equal(await present(join(image, 'tmp/out')), false);
     });
 
     test('list names the snapshots on disk', async (t) => {
