@@ -13,3 +13,4 @@ export { listProcesses, pidsByComm, rssBytes, pssBytes, sum, type ProcessEntry }
 export { PEERS, type PeerConfig } from './peers.js';
 export { pureApi, dockerApi, lifecycleCandidate, type EngineApi } from './engine-api.js';
 export { runcRunCandidate } from './runc-bundle.js';
+export { measureIdleFootprint, MAX_CONTAINERS, type FootprintSubject, type FootprintResult } from './idle-footprint.js';
