@@ -16,6 +16,8 @@ export interface MachineDescription {
   /** Filesystem type of the mount holding /var/lib (where docker, podman and Pure keep their layers). */
   varLibFs: string;
   versions: Record<string, string>;
+  /** 1, 5 and 15 minute load averages when the description was taken: a busy host makes noisy numbers. */
+  loadAverage: number[];
 }
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -39,6 +41,7 @@ export async function describeMachine(): Promise<MachineDescription> {
     kernel: `${os.type()} ${os.release()}`,
     cgroupMode: await cgroupMode(),
     varLibFs: await mountFsType('/var/lib'),
+    loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
     versions: {
       node: process.version,
       runc,

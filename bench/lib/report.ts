@@ -49,6 +49,7 @@ export function machineTable(m: MachineDescription): string {
       ['kernel', m.kernel],
       ['cgroups', m.cgroupMode],
       ['/var/lib filesystem', m.varLibFs],
+      ['load average (1/5/15 min)', m.loadAverage.join(' / ')],
       ...Object.entries(m.versions).map(([k, v]) => [k, v]),
     ],
   );
