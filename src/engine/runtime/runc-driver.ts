@@ -28,6 +28,9 @@ export interface RuncDriverOptions {
   root: string;
 }
 
+/** Docker's default PATH, for exec processes given no environment. */
+const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 const STATUSES: readonly ContainerStatus[] = ['created', 'running', 'paused', 'stopped'];
 
 /** Normalise `SIGTERM` / `TERM` / `15` / 15 to a name runc and crun both accept (`SIGTERM`). */
@@ -104,7 +107,8 @@ export class RuncDriver implements RuntimeDriver {
     // The process file must outlive this call (runc reads it after spawn); it goes when the child exits.
     const dir = mkdtempSync(join(tmpdir(), 'pure-exec-'));
     const file = join(dir, 'process.json');
-    const body: ExecProcess = { cwd: '/', ...proc, terminal: opts.tty };
+    // runc exec does not inherit the container's environment: without PATH nothing is found.
+    const body: ExecProcess = { cwd: '/', env: [DEFAULT_PATH_ENV], ...proc, terminal: opts.tty };
     if (opts.tty && opts.rows && opts.cols) body.consoleSize = { height: opts.rows, width: opts.cols };
     writeFileSync(file, JSON.stringify(body));
     const argv = [this.binary, ...this.globalArgs, 'exec', ...(opts.tty ? ['--tty'] : []), '--process', file, id];

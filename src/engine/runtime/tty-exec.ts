@@ -14,6 +14,9 @@
  *
  * `script -c` takes a shell string (its only form in util-linux 2.38): every argv word is single-quoted,
  * and `exec` makes runc the direct child of script so /proc/<script>/task/<pid>/children names it.
+ *
+ * EOF: closing the child's stdin does not give the process EOF (script passes on no VEOF to a raw pty);
+ * write "\x04" (^D) first, as a terminal user would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, readlink } from 'node:fs/promises';
@@ -31,7 +34,9 @@ export function shellQuote(word: string): string {
 
 /** Spawn `argv` (the runtime's exec command, with --tty) inside a pty made by `script`. */
 export function spawnUnderPty(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const command = `exec ${argv.map(shellQuote).join(' ')}`;
+  // The outer pty must be a transparent pipe (no echo, no \n → \r\n, no line editing): the container's
+  // own pty does all that. runc would set it raw itself only after it started, so do it first.
+  const command = `${STTY} raw -echo && exec ${argv.map(shellQuote).join(' ')}`;
   // -q: no "Script started" banner; -e: exit with the child's code; /dev/null: no typescript file.
   return spawn(SCRIPT, ['-q', '-e', '-c', command, '/dev/null'], {
     stdio: ['pipe', 'pipe', 'pipe'],
