@@ -56,6 +56,8 @@ export class AttachSession {
   static async open(url: string, out: AttachOutput): Promise<AttachSession> {
     const { default: WebSocketClass } = await import('ws');
     const socket = new WebSocketClass(url, { perMessageDeflate: false });
+    // Listen for frames before 'open' settles: the first frames can arrive in the same read as the handshake.
+    const session = new AttachSession(socket, out);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('unexpected-response', (_req, res) => {
@@ -74,7 +76,7 @@ export class AttachSession {
       });
       socket.once('error', (err) => reject(connectError(err, url)));
     });
-    return new AttachSession(socket, out);
+    return session;
   }
 
   /** Resolves with the exit frame; rejects on an error frame or when the socket closes without one. */

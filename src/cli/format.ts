@@ -3,7 +3,6 @@
  * trained on `docker ps` / `docker images` / `docker stats` read Pure's output the same way.
  * Everything here is a pure function of its arguments (the clock is a parameter).
  */
-import { formatBytes } from '../lib/index.js';
 import type { ContainerSummary } from '../api/types.js';
 
 /**
@@ -59,19 +58,23 @@ export function statusText(c: Pick<ContainerSummary, 'state' | 'exitCode' | 'sta
 
 /** A size in binary units as `docker stats` prints memory (go-units BytesSize, "%.4g"): "1.5MiB", "1.944GiB". */
 export function formatBinaryBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${Number(v.toPrecision(4))}${units[i]}`;
+  return scaled(n, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'], 4);
 }
 
-/** A size in decimal units as `docker images` prints it: "4.26MB". */
+/** A size in decimal units as `docker images` prints it (go-units HumanSize, "%.3g"): "4.26MB", "1.2MB". */
 export function formatSize(n: number): string {
-  return formatBytes(n);
+  return scaled(n, 1000, ['B', 'kB', 'MB', 'GB', 'TB', 'PB'], 3);
+}
+
+function scaled(n: number, base: number, units: readonly string[], digits: number): string {
+  let v = n;
+  let i = 0;
+  while (v >= base && i < units.length - 1) {
+    v /= base;
+    i++;
+  }
+  // Number(toPrecision) drops trailing zeros as Go's %g does: 1.50 → 1.5.
+  return `${Number(v.toPrecision(digits))}${units[i]}`;
 }
 
 /** The 12-hex-digit id docker shows, for a container id or an image id with or without "sha256:". */

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { InvalidArgument, PureError } from '../errors/index.js';
 import type { ImageDeleteResponse, ImageInspect, ImageSummary, LoadResponse } from '../api/types.js';
 import { formatSize, renderTable, shortId, splitRepoTag, timeAgo } from './format.js';
-import { checkFormat, collect, forEachTarget, printJsonLines, seg, type CliContext } from './context.js';
+import { checkFormat, forEachTarget, printJsonLines, seg, type CliContext } from './context.js';
 
 export function registerImageCommands(program: Command, ctx: CliContext): void {
   const group = program.command('image').description('manage images (ls, inspect, rm, import, load, tag)');
@@ -44,13 +44,12 @@ export function registerImageCommands(program: Command, ctx: CliContext): void {
 function addImport(cmd: Command, ctx: CliContext): void {
   cmd
     .description('make an image from a root filesystem tarball (FILE, or - for stdin); prints its id')
-    .option('-c, --change <instruction>', 'set a config field, Dockerfile style (e.g. \'CMD ["sh"]\'); repeatable', collect)
     .argument('<file>', 'tarball of a root filesystem, or - to read it from stdin')
     .argument('<reference>', 'name[:tag] for the new image')
-    .action(async (file: string, ref: string, opts: { change?: string[] }) => {
+    .action(async (file: string, ref: string) => {
       const body = await openInput(ctx, file);
       const image = await ctx.client().upload<ImageInspect>('/v1/images/import', body, {
-        query: { ref, change: opts.change },
+        query: { ref },
       });
       ctx.stdout.write(`${image.id}\n`);
     });

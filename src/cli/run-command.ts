@@ -85,7 +85,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .description('run a command in a running container')
     .option('-i, --interactive', 'forward stdin to the command')
     .option('-t, --tty', 'give the command a pseudo-terminal')
-    .option('-d, --detach', 'start the command and return without waiting for it')
+    .option('-d, --detach', 'not supported yet (the daemon ties an exec to its stream); fails with a message')
     .option('-e, --env <KEY=VALUE>', 'set an environment variable; repeatable', collect)
     .option('-u, --user <user>', 'run as name|uid[:group|gid]')
     .option('-w, --workdir <dir>', 'working directory inside the container')
@@ -231,28 +231,27 @@ async function execInContainer(ctx: CliContext, container: string, command: stri
   if (flags.tty && flags.interactive && !ctx.stdin.isTTY) {
     throw new PureError('invalid_argument', 'the input device is not a TTY (drop -t, or run from a terminal)');
   }
+  if (flags.detach) {
+    // The API kills an exec when its WebSocket closes, so a detached exec cannot outlive this process yet.
+    throw new PureError('failed_precondition', 'exec -d is not supported yet: the daemon stops an exec when its client leaves');
+  }
   const body: ExecCreateRequest = { cmd: command };
   if (flags.env?.length) body.env = flags.env.map((e) => (e.includes('=') ? e : `${e}=${ctx.env[e] ?? ''}`));
   if (flags.user !== undefined) body.user = flags.user;
   if (flags.workdir !== undefined) body.workingDir = flags.workdir;
   if (flags.tty) body.tty = true;
-  if (flags.interactive && !flags.detach) body.openStdin = true;
+  if (flags.interactive) body.openStdin = true;
   const client = ctx.client();
   const exec = await client.json<ExecCreateResponse>('POST', `/v1/containers/${seg(container)}/exec`, body);
   const { AttachSession } = await import('./attach.js');
   let session: AttachSession;
   try {
-    session = await AttachSession.open(client.wsUrl(`/v1/exec/${seg(exec.id)}/start`, { detach: flags.detach }), {
+    session = await AttachSession.open(client.wsUrl(`/v1/exec/${seg(exec.id)}/start`), {
       stdout: ctx.stdout,
       stderr: ctx.stderr,
     });
   } catch (err) {
     return startFailed(ctx, err, '', false);
-  }
-  if (flags.detach) {
-    // The daemon starts the process on connect; with ?detach=1 it does not tie the process to this socket.
-    session.close();
-    return 0;
   }
   try {
     return await streamUntilExit(ctx, session, { tty: flags.tty ?? false, interactive: body.openStdin ?? false, replayLogs: false }, {});
