@@ -9,3 +9,4 @@ export { ImageService, goArch, type ImageServiceOptions, type ImportOptions, typ
 export { parseReference, formatReference, parseTaggedReference, type Reference } from './reference.js';
 export { chainIdOf } from './layer-store.js';
 export type { ImageConfig, ImageRecord, LayerRecord, OciImageConfig, OciManifest, OciIndex, OciDescriptor } from './types.js';
+export { parseChanges } from './changes.js';
