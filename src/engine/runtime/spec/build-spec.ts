@@ -115,7 +115,8 @@ function resources(o: SpecOptions): OciResources {
 }
 
 function rlimits(o: SpecOptions): OciRlimit[] {
-  const byType = new Map<string, OciRlimit>([['RLIMIT_NOFILE', { type: 'RLIMIT_NOFILE', soft: DEFAULT_NOFILE, hard: DEFAULT_NOFILE }]]);
+  const nofile = o.nofileCeiling != null ? Math.min(DEFAULT_NOFILE, o.nofileCeiling) : DEFAULT_NOFILE;
+  const byType = new Map<string, OciRlimit>([['RLIMIT_NOFILE', { type: 'RLIMIT_NOFILE', soft: nofile, hard: nofile }]]);
   for (const r of o.rlimits ?? []) {
     const type = normalizeRlimit('rlimits', r.type);
     byType.set(type, { type, soft: r.soft, hard: r.hard });

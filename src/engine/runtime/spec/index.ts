@@ -43,3 +43,4 @@ export { defaultSeccompProfile, seccompVerdict, CLONE_NAMESPACE_FLAGS, type Secc
 export { resolveUser } from './resolve-user.js';
 export { resolveInRoot, openInRoot, readFileInRoot } from './rootfs-files.js';
 export { findInitBinary, INIT_CANDIDATES } from './init-binary.js';
+export { nofileCeiling, nofileCeilingFrom } from './host-limits.js';

@@ -67,8 +67,13 @@ export interface SpecOptions {
   /** Capability names with or without "CAP_", or "ALL". */
   capAdd?: string[];
   capDrop?: string[];
-  /** Override or add rlimits; RLIMIT_NOFILE defaults to 1048576/1048576. */
+  /** Override or add rlimits; RLIMIT_NOFILE defaults to 1048576/1048576 (capped by nofileCeiling). */
   rlimits?: RlimitOption[];
+  /**
+   * Highest RLIMIT_NOFILE the host lets runc set (see nofileCeiling()); null/absent = no cap. Only the default
+   * nofile is capped: an explicit rlimits entry is passed through as asked.
+   */
+  nofileCeiling?: number | null;
   /** -1000..1000. */
   oomScoreAdj?: number;
   binds?: BindMount[];

@@ -6,6 +6,7 @@ import {
   DEFAULT_CAPABILITIES,
   DEFAULT_PATH,
   buildSpec,
+  nofileCeilingFrom,
   defaultSeccompProfile,
   seccompVerdict,
 } from './index.js';
@@ -237,4 +238,13 @@ void test('invalid options are InvalidArgument naming the field', () => {
       },
     );
   }
+});
+
+void test('nofileCeiling caps only the default nofile, and is our hard limit without CAP_SYS_RESOURCE', () => {
+  assert.deepEqual(spec({ nofileCeiling: 20000 }).process.rlimits, [{ type: 'RLIMIT_NOFILE', soft: 20000, hard: 20000 }]);
+  assert.deepEqual(spec({ nofileCeiling: null }).process.rlimits[0], { type: 'RLIMIT_NOFILE', soft: 1048576, hard: 1048576 });
+  assert.deepEqual(spec({ nofileCeiling: 20000, rlimits: [{ type: 'nofile', soft: 65536, hard: 65536 }] }).process.rlimits[0]?.hard, 65536);
+  const limits = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 20000                files\n';
+  assert.equal(nofileCeilingFrom('CapEff:\t000001fffeffffff\n', limits), 20000, 'bit 24 (CAP_SYS_RESOURCE) missing');
+  assert.equal(nofileCeilingFrom('CapEff:\t000001ffffffffff\n', limits), null);
 });

@@ -72,6 +72,7 @@ export function validateSpecOptions(o: SpecOptions): void {
     }
     if (r.soft > r.hard) fail('rlimits', `${r.type}: soft limit ${r.soft} is above hard limit ${r.hard}`);
   }
+  if (o.nofileCeiling != null) checkId('nofileCeiling', o.nofileCeiling, 0, Number.MAX_SAFE_INTEGER);
   checkId('oomScoreAdj', o.oomScoreAdj, -1000, 1000);
   for (const b of o.binds ?? []) {
     checkAbsolute('binds.source', b.source);
