@@ -1,10 +1,11 @@
 // Integration: real conmon 2.1.6 + runc, as root. Every container, conmon and cgroup is removed in after().
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isPureError } from '../../errors/index.js';
 import { makeTestWorld, type TestWorld } from './test-bundle.js';
-import { openStdin, readExitFile, readLog, resize, watchExits } from './index.js';
+import { execFailureOf, openStdin, readExitFile, readLog, resize, watchExits } from './index.js';
 
 function statField(pid: number, index: number): Promise<number> {
   // /proc/<pid>/stat: "pid (comm) state ppid pgrp session ..."; comm may hold spaces, so split after ')'.
@@ -72,6 +73,16 @@ void describe('conmon', () => {
       assert.doesNotMatch(e.message, /\n|level=error|time=/);
       return true;
     });
+  });
+
+  void test('an exec that fails only after start shows as exit 1 with the reason on stderr', async () => {
+    // runc 1.1 finds the executable at create; a script whose interpreter is missing fails at exec time,
+    // after `runc start` returned: the reason lands in the log, which execFailureOf picks out.
+    await writeFile(join(world.dir, 'rootfs', 'bin', 'bad-interp'), '#!/no/such/interpreter\n', { mode: 0o755 });
+    const c = await world.create(['/bin/bad-interp']);
+    await world.runtime.start(c.id);
+    assert.equal(await world.eventually(async () => (await readExitFile(world.exitDir, c.id)) ?? undefined, 'exit'), 1);
+    assert.equal(execFailureOf(await readLog(c.logPath)), 'exec /bin/bad-interp: no such file or directory');
   });
 
   void test('stdin written through openStdin reaches cat, and closing it gives cat EOF', async () => {

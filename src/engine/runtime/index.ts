@@ -15,6 +15,6 @@ export { detectRuntimes, cgroupLayout, type DetectedRuntime, type DetectOptions,
 export { runtimeMessage } from './runtime-message.js';
 export { Conmon, CONMON, type ConmonCreateOptions, type ConmonCreated, type ConmonOptions } from './conmon.js';
 export { readExitFile, watchExits, type ExitWatcher } from './exit-files.js';
-export { parseLogLine, mergePartials, readLog, type LogEntry, type LogStream } from './k8s-log.js';
+export { parseLogLine, mergePartials, readLog, execFailureOf, type LogEntry, type LogStream } from './k8s-log.js';
 export { openStdin, resize, SOCAT, type StdinAttachment } from './attach.js';
 export * from './spec/index.js';

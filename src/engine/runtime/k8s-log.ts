@@ -62,3 +62,15 @@ export async function readLog(logPath: string, opts: { merge?: boolean } = {}): 
     .filter((e): e is LogEntry => e !== null);
   return (opts.merge ?? true) ? mergePartials(entries) : entries;
 }
+
+/**
+ * runc 1.1 checks the executable at create, but an exec that fails later (a script whose interpreter is
+ * missing, a wrong-architecture binary) happens after `runc start` returned 0: runc's init writes
+ * `exec <path>: <errno text>` to the container's stderr and exits 1. That line, when it is the first
+ * thing on stderr, is the reason to show for a container that "started" and died at once.
+ */
+export function execFailureOf(entries: readonly LogEntry[]): string | null {
+  const first = entries.find((e) => e.stream === 'stderr');
+  if (!first || entries.some((e) => e.stream === 'stdout')) return null;
+  return /^exec \S.*: .+$/.test(first.content) ? first.content : null;
+}
