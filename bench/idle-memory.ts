@@ -6,7 +6,6 @@
  *   npx tsx bench/idle-memory.ts [--containers 20] [--out DIR]
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { Unavailable } from '../src/errors/index.js';
 import {
   describeMachine,
@@ -17,9 +16,9 @@ import {
   measureIdleFootprint,
   onPath,
   output,
+  parseBenchArgs,
   PEERS,
   pureApi,
-  RESULTS_DIR,
   writeReport,
   type FootprintResult,
   type FootprintSubject,
@@ -85,9 +84,10 @@ const podman: FootprintSubject = {
   remove: (id) => output('podman', ['rm', '-f', '-t', '0', id]).then(() => {}),
 };
 
-const { values } = parseArgs({ options: { containers: { type: 'string' }, out: { type: 'string' } }, strict: true });
-const containers = Number(values.containers ?? 20);
-const outDir = values.out ?? RESULTS_DIR;
+// --runs/--warmup are accepted for uniformity but unused: this benchmark takes one reading per engine.
+const cli = parseBenchArgs(process.argv.slice(2), { runs: 1, warmup: 0, extra: { containers: 20 } });
+const containers = cli.extra.containers!;
+const outDir = cli.out;
 const log = (line: string): void => void process.stderr.write(`[idle-memory] ${line}\n`);
 
 const machine = await describeMachine();
