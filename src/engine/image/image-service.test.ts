@@ -118,12 +118,29 @@ void test('get by tag, full id, hex id and unique prefix; missing and ambiguous 
   assert.throws(() => images.get('nope'), (e: unknown) => e instanceof NotFound && e.message === 'no such image: "nope"');
   assert.throws(() => images.get('localhost:5000/x/y'), NotFound, 'default tag is latest');
   assert.throws(() => images.get('Bad:Ref'), InvalidArgument);
-  // Make two ids share a 4-char prefix by trying imports until they collide is slow; check the rule directly.
-  const other = await images.importRootfs(Readable.from([await makeTar([{ name: 'b', body: '2' }])]), 'other');
-  let common = 0;
-  while (img.id[7 + common] === other.id[7 + common]) common++;
-  if (common >= 4) assert.throws(() => images.get(hex.slice(0, common)), /ambiguous image id prefix/);
-  assert.deepEqual(images.list().map((i) => i.id).sort(), [img.id, other.id].sort());
+  assert.deepEqual(images.list().map((i) => i.id), [img.id]);
+});
+
+void test('an id prefix shared by two images is ambiguous', async (t) => {
+  const { images } = await setup(t);
+  const layer = await makeTar([{ name: 'a', body: '1' }]);
+  // Find two configs whose ids share their first 4 hex chars (a birthday search over 16 bits).
+  const seen = new Map<string, Buffer>();
+  let pair: [Buffer, Buffer] | undefined;
+  for (let i = 0; !pair; i++) {
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', author: String(i), rootfs: { type: 'layers', diff_ids: [sha(layer)] } }));
+    const prefix = sha(config).slice(7, 11);
+    const earlier = seen.get(prefix);
+    if (earlier) pair = [earlier, config];
+    else seen.set(prefix, config);
+  }
+  const a = await images.install(pair[0], [() => Promise.resolve(Readable.from([layer]))], ['p:a']);
+  const b = await images.install(pair[1], [() => Promise.resolve(Readable.from([layer]))], ['p:b']);
+  const prefix = a.id.slice(7, 11);
+  assert.equal(b.id.slice(7, 11), prefix);
+  assert.throws(() => images.get(prefix), (e: unknown) => e instanceof InvalidArgument && /ambiguous image id prefix "[0-9a-f]{4}": it matches 2 images/.test(e.message));
+  assert.equal(images.get(a.id.slice(7, 30)).id, a.id);
+  assert.deepEqual(images.layerDirs(a), images.layerDirs(b));
 });
 
 void test('tag adds names; rmi of one of several tags only untags; the last tag deletes the image', async (t) => {
@@ -227,6 +244,19 @@ async function assertTwoLayerImage(images: ImageService, ref: string, l1: Buffer
   assert.ok(wh.isCharacterDevice() && wh.rdev === 0, 'whiteout is a 0:0 char device');
   assert.equal(execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', join(upper!, 'var/cache')], { encoding: 'utf8' }), 'y');
   assert.deepEqual(await readdir(join(upper!, 'var/cache')), ['new']);
+  // The real check: the kernel's overlayfs, stacking the dirs, hides what the upper layer deleted.
+  const merged = await mkdtemp(join(tmpdir(), 'pure-merged-'));
+  try {
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${upper!}:${lower!}`, merged]);
+    try {
+      await assert.rejects(lstat(join(merged, 'etc/motd')));
+      assert.deepEqual(await readdir(join(merged, 'var/cache')), ['new']);
+    } finally {
+      execFileSync('umount', [merged]);
+    }
+  } finally {
+    await rm(merged, { recursive: true, force: true });
+  }
 }
 
 void test('load reads a legacy docker save archive with a gzipped second layer', async (t) => {
@@ -295,4 +325,21 @@ void test('load rejects a layer whose content does not match the config diff ids
   assert.deepEqual(images.list(), []);
   assert.deepEqual(await readdir(join(root, 'layers')), []);
   assert.deepEqual(await images.content.list(), []);
+});
+
+void test('an aborted import stops and leaves nothing behind', async (t) => {
+  const { root, images } = await setup(t);
+  const controller = new AbortController();
+  const tarball = await busybox();
+  // A source that aborts the import after its first chunk.
+  async function* slow(): AsyncGenerator<Buffer> {
+    yield tarball.subarray(0, 65536);
+    controller.abort(new Error('stop'));
+    yield tarball.subarray(65536);
+  }
+  await assert.rejects(images.importRootfs(Readable.from(slow()), 'aborted', { signal: controller.signal }), /stop/);
+  assert.deepEqual(await readdir(join(root, 'layers')), []);
+  assert.deepEqual(await images.content.list(), []);
+  assert.deepEqual(await readdir(join(root, 'content/ingest')), []);
+  assert.deepEqual(images.list(), []);
 });

@@ -70,7 +70,16 @@ export class LayerStore {
       const reused = await this.existing(chainIdOf(parent, opts.expectedDiffId));
       if (reused) return reused;
     }
-    const blob = await this.content.write(await decompressed(await open()));
+    opts.signal?.throwIfAborted();
+    const source = await open();
+    const abort = (): void => void source.destroy(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    let blob;
+    try {
+      blob = await this.content.write(await decompressed(source));
+    } finally {
+      opts.signal?.removeEventListener('abort', abort);
+    }
     const diffId = blob.digest;
     if (opts.expectedDiffId !== undefined && opts.expectedDiffId !== diffId) {
       await this.dropBlobIfUnused(diffId);
