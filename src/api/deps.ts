@@ -6,7 +6,7 @@ import type { ImageInspect, VersionInfo } from './types.js';
 export interface ImageApi {
   list(): ImageInspect[];
   get(ref: string): ImageInspect;
-  importRootfs(source: Readable, ref: string, opts?: { signal?: AbortSignal }): Promise<ImageInspect>;
+  importRootfs(source: Readable, ref: string, opts?: { signal?: AbortSignal; changes?: string[] }): Promise<ImageInspect>;
   load(source: Readable, opts?: { signal?: AbortSignal }): Promise<ImageInspect[]>;
   tag(source: string, target: string): void;
   remove(ref: string, opts: { force?: boolean; usedBy: (imageId: string) => string[] }): { untagged: string[]; deleted: string[] };

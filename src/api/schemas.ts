@@ -12,7 +12,10 @@ export const ExecParams = Type.Object({ execId: Type.String({ minLength: 1 }) })
 const Bool = Type.Union([Type.Boolean(), Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')]);
 
 export const ForceQuery = Type.Object({ force: Type.Optional(Bool) });
-export const ImportQuery = Type.Object({ ref: Type.String({ minLength: 1 }) });
+export const ImportQuery = Type.Object({
+  ref: Type.String({ minLength: 1 }),
+  change: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+});
 export const TimeoutQuery = Type.Object({ timeout: Type.Optional(Type.Integer({ minimum: -1 })) });
 export const SignalQuery = Type.Object({ signal: Type.Optional(Type.String({ minLength: 1 })) });
 export const ListQuery = Type.Object({

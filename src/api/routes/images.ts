@@ -21,11 +21,12 @@ export function imageRoutes(deps: ApiDeps) {
       return deps.images.get(ref);
     });
 
-    app.post('/images/import', { schema: { summary: 'Import a rootfs tarball as an image (docker import)', querystring: ImportQuery } }, async (req, reply) => {
-      const { ref } = req.query as Static<typeof ImportQuery>;
+    app.post('/images/import', { schema: { summary: 'Import a rootfs tarball as an image (docker import; change= takes Dockerfile instructions)', querystring: ImportQuery } }, async (req, reply) => {
+      const { ref, change } = req.query as Static<typeof ImportQuery>;
+      const changes = change === undefined ? [] : Array.isArray(change) ? change : [change];
       const ac = new AbortController();
       req.raw.on('close', () => { if (!req.raw.complete) ac.abort(); });
-      const image = await deps.images.importRootfs(req.body as Readable, ref, { signal: ac.signal });
+      const image = await deps.images.importRootfs(req.body as Readable, ref, { signal: ac.signal, changes });
       return reply.code(201).send(image);
     });
 

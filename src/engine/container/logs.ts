@@ -26,23 +26,23 @@ export interface ReadLogOptions {
   /** Keep reading as the file grows until `isDone()` says the writer is finished and the end is reached. */
   follow?: boolean;
   isDone?: () => boolean;
+  /** Subscribe to wake-ups (the container started or exited) so a follower does not wait for its poll. */
+  onWake?: (wake: () => void) => () => void;
   signal?: AbortSignal;
 }
 
 /** Yield log entries from `path`; with `follow`, wait for more until isDone() (checked at EOF). */
 export async function* readLog(path: string, opts: ReadLogOptions = {}): AsyncGenerator<LogEntry> {
   const want = (e: LogEntry) => (e.stream === 'stdout' ? opts.stdout !== false : opts.stderr !== false);
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch {
-    if (!opts.follow) return;
-    // the log appears when the container first starts
-    while (!fh) {
-      if (opts.isDone?.() || opts.signal?.aborted) return;
-      await waitForChange(path, opts.signal);
-      fh = await open(path, 'r').catch(() => undefined);
-    }
+  let fh = await open(path, 'r').catch(() => undefined);
+  if (!fh && !opts.follow) return;
+  // the log appears when the container first starts: open it before deciding the writer is done
+  while (!fh) {
+    const done = opts.isDone?.() ?? false;
+    fh = await open(path, 'r').catch(() => undefined);
+    if (fh) break;
+    if (done || opts.signal?.aborted) return;
+    await waitForChange(path, opts);
   }
   try {
     let pos = 0;
@@ -83,24 +83,27 @@ export async function* readLog(path: string, opts: ReadLogOptions = {}): AsyncGe
         }
         continue;
       }
-      await waitForChange(path, opts.signal);
+      await waitForChange(path, opts);
     }
   } finally {
     await fh.close();
   }
 }
 
-/** Resolve on the next change of `path` (inotify) or after 200 ms, whichever comes first. */
-function waitForChange(path: string, signal?: AbortSignal): Promise<void> {
+/** Resolve on the next change of `path` (inotify), a wake-up, or after 200 ms, whichever comes first. */
+function waitForChange(path: string, opts: ReadLogOptions): Promise<void> {
+  const { signal } = opts;
   return new Promise((resolve) => {
     let w: ReturnType<typeof watch> | undefined;
     const done = () => {
       clearTimeout(timer);
       w?.close();
+      unsubscribe?.();
       signal?.removeEventListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, 200);
+    const unsubscribe = opts.onWake?.(done);
     try {
       w = watch(path, done);
       w.on('error', done);

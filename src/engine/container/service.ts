@@ -188,6 +188,7 @@ export class ContainerService {
       throw e;
     }
     this.repo.completeIntent(intent);
+    this.events.emit(`wake:${id}`);
     this.events.emit('event', { type: 'container', action: 'start', id, name: rec.name });
   }
 
@@ -332,6 +333,7 @@ export class ContainerService {
 
   #wake(id: string, result: WaitResponse): void {
     this.events.emit(`exit:${id}`, result);
+    this.events.emit(`wake:${id}`);
   }
 
   /** Resolves with the exit once the container is not running (at once if it is not). */
@@ -539,7 +541,11 @@ export class ContainerService {
       const cur = this.repo.get(rec.id);
       return !cur || !isActive(cur.status);
     };
-    const gen = readLog(this.logPath(rec.id), { ...opts, isDone });
+    const onWake = (wake: () => void) => {
+      this.events.on(`wake:${rec.id}`, wake);
+      return () => this.events.off(`wake:${rec.id}`, wake);
+    };
+    const gen = readLog(this.logPath(rec.id), { ...opts, isDone, onWake });
     const events = this.events;
     return (async function* () {
       try {

@@ -1,0 +1,186 @@
+/**
+ * `pure daemon`: the daemon's composition root. It builds the object graph once (state → images →
+ * snapshotter → runtime + conmon → containers → API), reconciles what a previous daemon left behind, and
+ * serves API v1 on a unix socket only root can open.
+ *
+ *   <root>      (default /var/lib/pure)  state.db, content/, layers/, containers/<id>/
+ *   <run-root>  (default /run/pure)      pure.sock, pure.pid, runc/ (runc state), exits/, s/ (conmon sockets)
+ */
+import { chmod, rm, writeFile, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { arch, release } from 'node:os';
+import { Command } from 'commander';
+import { openDatabase } from '../state/index.js';
+import { ImageService } from '../engine/image/index.js';
+import { detectSnapshotter, newSnapshotter, type SnapshotterKind } from '../engine/snapshot/index.js';
+import { Conmon, RuncDriver, CrunDriver, detectRuntimes, type RuntimeDriver } from '../engine/runtime/index.js';
+import { CgroupReader, detectCgroupMode } from '../engine/cgroup/index.js';
+import { ContainerService, recoverContainers } from '../engine/container/index.js';
+import { buildApi } from '../api/index.js';
+import type { VersionInfo } from '../api/index.js';
+import { run } from '../lib/index.js';
+import { FailedPrecondition, messageOf } from '../errors/index.js';
+import { cgroupPort, ensureDirs, monitorPort, runtimePort, specPort } from './adapters.js';
+import { imageApi } from './image-adapter.js';
+import { PURE_VERSION } from '../version.js';
+
+export interface DaemonOptions {
+  root: string;
+  runRoot: string;
+  runtime?: 'runc' | 'crun';
+  snapshotter?: SnapshotterKind;
+  logLevel?: string;
+}
+
+export interface Daemon {
+  socketPath: string;
+  close(): Promise<void>;
+}
+
+async function chooseRuntime(want: 'runc' | 'crun' | undefined, runRoot: string): Promise<RuntimeDriver> {
+  const found = await detectRuntimes();
+  const name = want ?? 'runc';
+  const rt = found.find((r) => r.name === name);
+  if (!rt?.usable) {
+    throw new FailedPrecondition(`runtime "${name}" cannot be used on this host: ${rt?.reason ?? 'not installed'}`);
+  }
+  const root = join(runRoot, name);
+  return name === 'crun' ? new CrunDriver({ binary: rt.binary, root }) : new RuncDriver({ binary: rt.binary, root });
+}
+
+/** Build everything, recover, and listen. Returns a handle to stop serving (containers keep running). */
+export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
+  const root = resolve(o.root);
+  const runRoot = resolve(o.runRoot);
+  const dirs = {
+    containers: join(root, 'containers'),
+    exits: join(runRoot, 'exits'),
+    sockets: join(runRoot, 's'),
+  };
+  await ensureDirs(root, runRoot, dirs.containers, dirs.exits, dirs.sockets);
+  const socketPath = join(runRoot, 'pure.sock');
+  const pidFile = join(runRoot, 'pure.pid');
+  await refuseSecondDaemon(pidFile);
+
+  const db = openDatabase(join(root, 'state.db'));
+  const images = new ImageService({ root, db });
+  const snapKind = o.snapshotter ?? (await detectSnapshotter(dirs.containers));
+  const snapshotter = newSnapshotter(snapKind, { root: dirs.containers });
+  const driver = await chooseRuntime(o.runtime, runRoot);
+  const cgroupMode = await detectCgroupMode();
+  const cgroups = new CgroupReader({ mode: cgroupMode });
+  const conmon = new Conmon();
+  const runtime = runtimePort(driver);
+  const monitor = monitorPort(conmon, driver, {
+    exitDir: dirs.exits,
+    socketDir: dirs.sockets,
+    bundleOf: (id) => join(dirs.containers, id, 'bundle'),
+  });
+  const containers = new ContainerService({
+    root,
+    db,
+    images: {
+      get: (ref) => images.get(ref),
+      layerDirs: (img) => images.layerDirs(images.get(img.id)),
+    },
+    snapshotter,
+    runtime,
+    monitor,
+    cgroups: cgroupPort(cgroups),
+    spec: await specPort(),
+  });
+  containers.events.on('error', (e: unknown) => process.stderr.write(`pure daemon: ${messageOf(e)}\n`));
+
+  const report = await recoverContainers({ root, service: containers, runtime, monitor, snapshotter, cgroups: cgroupPort(cgroups) });
+  const repaired = Object.entries(report).filter(([, v]) => (v as string[]).length > 0);
+  if (repaired.length > 0) {
+    process.stderr.write(`pure daemon: recovered ${repaired.map(([k, v]) => `${k}=${(v as string[]).length}`).join(' ')}\n`);
+  }
+  containers.watch();
+
+  const versions = await collectVersions(driver, conmon.binary);
+  const version = (): VersionInfo => ({
+    version: PURE_VERSION,
+    apiVersion: '1',
+    os: 'linux',
+    arch: arch(),
+    kernel: release(),
+    runtime: { name: driver.name, binary: driver.binary, version: versions.runtime },
+    conmon: versions.conmon,
+    snapshotter: snapshotter.name,
+    cgroupMode,
+    root,
+  });
+
+  const app = buildApi({ containers, images: imageApi(images), version }, { logger: o.logLevel === 'debug' });
+  await rm(socketPath, { force: true });
+  await app.listen({ path: socketPath });
+  await chmod(socketPath, 0o600);
+  await writeFile(pidFile, `${process.pid}\n`);
+
+  return {
+    socketPath,
+    async close() {
+      containers.close();
+      await app.close();
+      db.close();
+      await rm(pidFile, { force: true });
+      await rm(socketPath, { force: true });
+    },
+  };
+}
+
+async function refuseSecondDaemon(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // stale pid file from a daemon that died
+  }
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (cmdline.includes('daemon')) throw new FailedPrecondition(`another Pure daemon (pid ${pid}) is already running (pid file ${pidFile})`);
+}
+
+async function collectVersions(driver: RuntimeDriver, conmonBinary: string): Promise<{ runtime: string; conmon: string }> {
+  const rt = await driver.version().catch(() => ({ version: 'unknown' }));
+  const cm = await run(conmonBinary, ['--version'], { check: false }).catch(() => ({ stdout: '' }));
+  return { runtime: rt.version, conmon: /version (\S+)/.exec(cm.stdout)?.[1] ?? 'unknown' };
+}
+
+/** Entry point of `pure daemon [flags]`. */
+export async function main(argv: string[]): Promise<void> {
+  const cmd = new Command('pure daemon')
+    .description('run the Pure daemon: serves API v1 on <run-root>/pure.sock')
+    .option('--root <dir>', 'state directory (images, containers, state.db)', process.env.PURE_ROOT ?? '/var/lib/pure')
+    .option('--run-root <dir>', 'runtime directory (socket, runc state, exit files)', process.env.PURE_RUN_ROOT ?? '/run/pure')
+    .option('--runtime <name>', 'OCI runtime: runc or crun (detected, never assumed)', 'runc')
+    .option('--snapshotter <name>', 'overlay or copy (default: overlay where the kernel mounts it)')
+    .option('--log-level <level>', 'info or debug', 'info')
+    .exitOverride();
+  cmd.parse(argv, { from: 'user' });
+  const opts = cmd.opts<{ root: string; runRoot: string; runtime: string; snapshotter?: string; logLevel: string }>();
+  if (opts.runtime !== 'runc' && opts.runtime !== 'crun') throw new FailedPrecondition(`invalid --runtime "${opts.runtime}": use runc or crun`);
+  if (opts.snapshotter !== undefined && opts.snapshotter !== 'overlay' && opts.snapshotter !== 'copy') {
+    throw new FailedPrecondition(`invalid --snapshotter "${opts.snapshotter}": use overlay or copy`);
+  }
+  if (process.getuid?.() !== 0) throw new FailedPrecondition('the daemon must run as root');
+  const daemon = await startDaemon({
+    root: opts.root,
+    runRoot: opts.runRoot,
+    runtime: opts.runtime,
+    snapshotter: opts.snapshotter,
+    logLevel: opts.logLevel,
+  });
+  process.stderr.write(`pure daemon: listening on ${daemon.socketPath}\n`);
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      // containers keep running under conmon; the next daemon picks them up
+      void daemon.close().finally(resolveStop);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

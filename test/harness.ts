@@ -1,0 +1,150 @@
+/**
+ * Integration-test harness: a real `pure daemon` (the built CLI, dist/) on a temp root and run root, driven
+ * through the real `pure` CLI — real runc, conmon, overlayfs and cgroups underneath. `cleanup()` removes every
+ * container, stops the daemon and checks that nothing is left in the kernel (mounts, runc state, conmon).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { makeBusyboxTar } from './fixtures/busybox.js';
+
+export const REPO = resolve(import.meta.dirname, '..');
+export const PURE_BIN = join(REPO, 'bin', 'pure');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TestDaemon {
+  root: string;
+  runRoot: string;
+  socket: string;
+  proc: ChildProcess;
+  pure(args: string[], opts?: { input?: string; timeoutMs?: number }): CliResult;
+  pureAsync(args: string[], opts?: { input?: string }): Promise<CliResult>;
+  /** kill -9 the daemon (containers keep running under conmon). */
+  kill9(): Promise<void>;
+  /** Start a new daemon on the same roots. */
+  restart(): Promise<void>;
+  cleanup(): Promise<void>;
+  leaks(): string[];
+}
+
+function waitForSocket(path: string, proc: ChildProcess, ms = 20_000): Promise<void> {
+  return new Promise((res, rej) => {
+    const t0 = Date.now();
+    const tick = () => {
+      if (existsSync(path)) return res();
+      if (proc.exitCode !== null) return rej(new Error(`daemon exited with ${proc.exitCode}`));
+      if (Date.now() - t0 > ms) return rej(new Error('daemon did not start in time'));
+      setTimeout(tick, 25);
+    };
+    tick();
+  });
+}
+
+export async function startTestDaemon(opts: { snapshotter?: 'overlay' | 'copy' } = {}): Promise<TestDaemon> {
+  const base = await mkdtemp(join(tmpdir(), 'pure-it-'));
+  const root = join(base, 'root');
+  // conmon's attach socket path must stay short: keep the run root near /
+  const runRoot = await mkdtemp('/run/pure-it-');
+  const socket = join(runRoot, 'pure.sock');
+  const env = { ...process.env, PURE_SOCKET: socket };
+  const errLog: string[] = [];
+
+  const launch = async (): Promise<ChildProcess> => {
+    const args = [PURE_BIN, 'daemon', '--root', root, '--run-root', runRoot];
+    if (opts.snapshotter) args.push('--snapshotter', opts.snapshotter);
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+    p.stderr?.on('data', (b: Buffer) => errLog.push(b.toString()));
+    await waitForSocket(socket, p).catch((e: Error) => {
+      throw new Error(`${e.message}: ${errLog.join('')}`);
+    });
+    return p;
+  };
+
+  const d: TestDaemon = {
+    root,
+    runRoot,
+    socket,
+    proc: await launch(),
+    pure(args, o = {}) {
+      const r = spawnSync(process.execPath, [PURE_BIN, ...args], {
+        env,
+        input: o.input ?? '',
+        encoding: 'utf8',
+        timeout: o.timeoutMs ?? 60_000,
+      });
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+    pureAsync(args, o = {}) {
+      return new Promise((res) => {
+        const p = spawn(process.execPath, [PURE_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+        p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+        p.stdin.end(o.input ?? '');
+        p.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
+      });
+    },
+    async kill9() {
+      d.proc.kill('SIGKILL');
+      await new Promise((r) => d.proc.once('exit', r));
+    },
+    async restart() {
+      await rm(socket, { force: true });
+      d.proc = await launch();
+    },
+    leaks() {
+      const out: string[] = [];
+      const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(root));
+      out.push(...mounts.map((m) => `mount: ${m.split(' ')[4]}`));
+      const runc = spawnSync('runc', ['--root', join(runRoot, 'runc'), 'list', '-q'], { encoding: 'utf8' });
+      out.push(...runc.stdout.split('\n').filter(Boolean).map((id) => `runc: ${id}`));
+      const conmons = spawnSync('pgrep', ['-f', `conmon.*${root}`], { encoding: 'utf8' });
+      out.push(...conmons.stdout.split('\n').filter(Boolean).map((p) => `conmon pid ${p}`));
+      return out;
+    },
+    async cleanup() {
+      if (d.proc.exitCode === null) {
+        const ids = d.pure(['ps', '-aq']).stdout.split('\n').filter(Boolean);
+        if (ids.length > 0) d.pure(['rm', '-f', ...ids]);
+        d.proc.kill('SIGTERM');
+        await new Promise((r) => d.proc.once('exit', r));
+      }
+      // belt and braces: whatever a failed test left
+      for (const id of spawnSync('runc', ['--root', join(runRoot, 'runc'), 'list', '-q'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
+        spawnSync('runc', ['--root', join(runRoot, 'runc'), 'delete', '-f', id]);
+      }
+      for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(root)).reverse()) {
+        const mp = line.split(' ')[4];
+        if (mp) spawnSync('umount', ['-l', mp]);
+      }
+      await rm(base, { recursive: true, force: true });
+      await rm(runRoot, { recursive: true, force: true });
+    },
+  };
+  return d;
+}
+
+let busyboxTar: string | undefined;
+/** A busybox rootfs tarball, made once per test process. */
+export async function busyboxTarball(): Promise<string> {
+  if (!busyboxTar) {
+    const dir = await mkdtemp(join(tmpdir(), 'pure-bbtar-'));
+    busyboxTar = join(dir, 'busybox.tar');
+    await makeBusyboxTar(busyboxTar);
+  }
+  return busyboxTar;
+}
+
+/** Import the busybox image into the daemon as `ref` (with Cmd sh, like the real busybox image). */
+export async function importBusybox(d: TestDaemon, ref = 'busybox:latest'): Promise<void> {
+  const r = d.pure(['import', '--change', 'CMD ["sh"]', await busyboxTarball(), ref]);
+  if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
+}
