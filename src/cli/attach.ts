@@ -2,10 +2,12 @@
  * One attach (or exec) WebSocket: the framing of src/api/types.ts on the client side.
  *   server → client  binary [1|2, bytes...] → stdout | stderr;  text {"type":"exit"} | {"type":"error"}
  *   client → server  binary stdin bytes;  text {"type":"resize"} | {"type":"eof"}
- * The `ws` package is imported lazily so that commands without a stream never pay for it.
+ * This module (and with it `ws`, whose import is the costliest part of the CLI) is itself imported lazily by the
+ * commands that stream, so `ps` or `rm` never pay for it; `run` starts loading it while the create request is
+ * in flight.
  */
 import type { Writable } from 'node:stream';
-import type WebSocket from 'ws';
+import WebSocket from 'ws';
 import { PureError, Unavailable, ERROR_CODES, type ErrorCode } from '../errors/index.js';
 import type { AttachControl } from '../api/types.js';
 
@@ -54,8 +56,7 @@ export class AttachSession {
 
   /** Connect to `url` (see ApiClient.wsUrl); resolves once the socket is open, so nothing is missed after it. */
   static async open(url: string, out: AttachOutput): Promise<AttachSession> {
-    const { default: WebSocketClass } = await import('ws');
-    const socket = new WebSocketClass(url, { perMessageDeflate: false });
+    const socket = new WebSocket(url, { perMessageDeflate: false });
     // Listen for frames before 'open' settles: the first frames can arrive in the same read as the handshake.
     const session = new AttachSession(socket, out);
     await new Promise<void>((resolve, reject) => {

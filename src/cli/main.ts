@@ -25,16 +25,9 @@ export interface CliIo {
 /** Commands that fail with 125 when Pure itself fails, as docker's run/create do (the process's codes pass through). */
 const PURE_FAILURE_125 = new Set(['run', 'create', 'start']);
 
-/**
- * Run one CLI invocation. Resolves with the exit code, or undefined for `pure daemon`, whose server keeps
- * the process alive after this returns.
- */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number | undefined> {
+/** Run one CLI invocation; resolves with the exit code (for `pure daemon`, once the daemon has stopped). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const { command, host, rest } = splitGlobal(argv);
-  if (command === 'daemon' && !rest.includes('--help')) {
-    await runDaemon(rest);
-    return undefined;
-  }
   let client: ApiClient | undefined;
   const ctx: CliContext = {
     client: () => (client ??= new ApiClient(host ? socketFromHost(host) : io.env.PURE_SOCKET || DEFAULT_SOCKET)),
@@ -48,9 +41,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     now: () => Date.now(),
     exitCode: 0,
   };
-  const program = buildProgram(ctx);
   const failure = command !== undefined && PURE_FAILURE_125.has(command) ? 125 : 1;
   try {
+    if (command === 'daemon') {
+      // The daemon parses its own flags (and --help); it resolves when it has shut down.
+      await runDaemon(rest);
+      return 0;
+    }
+    const program = buildProgram(ctx);
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
@@ -98,7 +96,7 @@ export function splitGlobal(argv: readonly string[]): { host?: string; command?:
   return { host, rest: [] };
 }
 
-/** The process entry (bin/pure): run and exit with the command's code; `pure daemon` keeps running. */
+/** The process entry (bin/pure): run one command and exit with its code. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const code = await runCli(argv, {
     stdout: process.stdout,
@@ -111,5 +109,5 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   });
   // Explicit exit: a forwarded stdin or a kept-alive socket must not hold the process open after the command.
   // Writes to pipes, files and TTYs are synchronous on Linux, so nothing printed is lost.
-  if (code !== undefined) process.exit(code);
+  process.exit(code);
 }

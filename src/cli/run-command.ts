@@ -6,10 +6,11 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { PureError } from '../errors/index.js';
-import type { ContainerCreateRequest, ContainerCreateResponse, ExecCreateRequest, ExecCreateResponse, WaitResponse } from '../api/types.js';
+import type { ContainerCreateRequest, ContainerCreateResponse, ContainerInspect, ExecCreateRequest, ExecCreateResponse, WaitResponse } from '../api/types.js';
 import { parseRunOptions, type RunFlags } from './run-options.js';
 import { collect, forEachTarget, printError, seg, type CliContext } from './context.js';
 import type { AttachSession } from './attach.js';
+import type * as AttachModule from './attach.js';
 
 /** The flags `run` and `create` share; every help text says what the flag does in Pure. */
 function addCreateFlags(cmd: Command): Command {
@@ -67,11 +68,12 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       if (opts.attach || opts.interactive) {
         if (containers.length > 1) throw new PureError('invalid_argument', 'you cannot start and attach multiple containers at once');
         const id = containers[0] ?? '';
-        const info = await ctx.client().json<{ config: ContainerCreateRequest }>('GET', `/v1/containers/${seg(id)}`);
+        const info = await ctx.client().json<ContainerInspect>('GET', `/v1/containers/${seg(id)}`);
         ctx.exitCode = await attachAndStart(ctx, id, {
           tty: info.config.tty ?? false,
           interactive: opts.interactive ?? false,
-          replayLogs: false,
+          // A container that never ran has no old output: replaying closes any gap between attach and start.
+          replayLogs: info.state.status === 'created',
         });
         return;
       }
@@ -114,6 +116,9 @@ async function createContainer(ctx: CliContext, req: ContainerCreateRequest): Pr
 }
 
 async function runContainer(ctx: CliContext, req: ContainerCreateRequest, flags: RunFlags): Promise<number> {
+  // Load the attach code (ws) while the daemon creates the container: the two overlap on different cores.
+  const attachModule = flags.detach ? undefined : loadAttach();
+  attachModule?.catch(() => undefined); // a failed load is reported by the import in attachAndStart
   const created = await createContainer(ctx, req);
   if (flags.detach) {
     try {
@@ -124,12 +129,18 @@ async function runContainer(ctx: CliContext, req: ContainerCreateRequest, flags:
     ctx.stdout.write(`${created.id}\n`);
     return 0;
   }
+  await attachModule?.catch(() => undefined);
   return attachAndStart(ctx, created.id, {
     tty: req.tty ?? false,
     interactive: req.openStdin ?? false,
     replayLogs: true,
     autoRemove: req.autoRemove ?? false,
   });
+}
+
+/** The streaming half of the CLI, imported on demand (it pulls in `ws`). */
+function loadAttach(): Promise<typeof AttachModule> {
+  return import('./attach.js');
 }
 
 interface AttachPlan {
@@ -144,7 +155,7 @@ interface AttachPlan {
 /** Attach, start, stream until the exit frame; returns the container's exit code (125/126/127 on start failure). */
 async function attachAndStart(ctx: CliContext, id: string, plan: AttachPlan): Promise<number> {
   const client = ctx.client();
-  const { AttachSession } = await import('./attach.js');
+  const { AttachSession } = await loadAttach();
   const session = await AttachSession.open(
     client.wsUrl(`/v1/containers/${seg(id)}/attach`, { logs: plan.replayLogs }),
     { stdout: ctx.stdout, stderr: ctx.stderr },
@@ -182,7 +193,7 @@ interface StreamHooks {
 }
 
 async function streamUntilExit(ctx: CliContext, session: AttachSession, plan: AttachPlan, hooks: StreamHooks): Promise<number> {
-  const { enterRawMode } = await import('./attach.js');
+  const { enterRawMode } = await loadAttach();
   const cleanups: (() => void)[] = [];
   try {
     if (plan.tty) {
@@ -242,8 +253,10 @@ async function execInContainer(ctx: CliContext, container: string, command: stri
   if (flags.tty) body.tty = true;
   if (flags.interactive) body.openStdin = true;
   const client = ctx.client();
+  const attachModule = loadAttach();
+  attachModule.catch(() => undefined); // reported when awaited below
   const exec = await client.json<ExecCreateResponse>('POST', `/v1/containers/${seg(container)}/exec`, body);
-  const { AttachSession } = await import('./attach.js');
+  const { AttachSession } = await attachModule;
   let session: AttachSession;
   try {
     session = await AttachSession.open(client.wsUrl(`/v1/exec/${seg(exec.id)}/start`), {
