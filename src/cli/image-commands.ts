@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { InvalidArgument, PureError } from '../errors/index.js';
 import type { ImageDeleteResponse, ImageInspect, ImageSummary, LoadResponse } from '../api/types.js';
 import { formatSize, renderTable, shortId, splitRepoTag, timeAgo } from './format.js';
-import { checkFormat, forEachTarget, printJsonLines, seg, type CliContext } from './context.js';
+import { checkFormat, collect, forEachTarget, printJsonLines, seg, type CliContext } from './context.js';
 
 export function registerImageCommands(program: Command, ctx: CliContext): void {
   const group = program.command('image').description('manage images (ls, inspect, rm, import, load, tag)');
@@ -44,12 +44,13 @@ export function registerImageCommands(program: Command, ctx: CliContext): void {
 function addImport(cmd: Command, ctx: CliContext): void {
   cmd
     .description('make an image from a root filesystem tarball (FILE, or - for stdin); prints its id')
+    .option('-c, --change <instruction>', 'apply a Dockerfile instruction to the config (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL); repeatable', collect)
     .argument('<file>', 'tarball of a root filesystem, or - to read it from stdin')
     .argument('<reference>', 'name[:tag] for the new image')
-    .action(async (file: string, ref: string) => {
+    .action(async (file: string, ref: string, opts: { change?: string[] }) => {
       const body = await openInput(ctx, file);
       const image = await ctx.client().upload<ImageInspect>('/v1/images/import', body, {
-        query: { ref },
+        query: { ref, change: opts.change },
       });
       ctx.stdout.write(`${image.id}\n`);
     });
