@@ -98,6 +98,13 @@ export function splitGlobal(argv: readonly string[]): { host?: string; command?:
 
 /** The process entry (bin/pure): run one command and exit with its code. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  // `pure ps | head -1`: the reader left; stop quietly instead of dying on an unhandled EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   const code = await runCli(argv, {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import type { ContainerSummary, ImageSummary, VersionInfo } from '../api/types.js';
 import { checkFormat, type CliContext } from './context.js';
+import { PURE_VERSION } from '../version.js';
 
-/** The client's own version, from the package.json the build ships beside dist/. */
-export const CLIENT_VERSION = '0.1.0';
+/** The client's own version: the CLI and the daemon are one release. */
+export const CLIENT_VERSION = PURE_VERSION;
 
 export function registerSystemCommands(program: Command, ctx: CliContext): void {
   program
