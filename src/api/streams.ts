@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Writable } from 'node:stream';
+import type { ChildProcess } from 'node:child_process';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { codeOf, messageOf } from '../errors/index.js';
 import type { ApiDeps } from './deps.js';
@@ -133,27 +134,37 @@ function waitRunning(deps: ApiDeps, id: string, signal: AbortSignal): Promise<vo
 }
 
 function runExec(deps: ApiDeps, execs: ExecRegistry, ws: WebSocket, execId: string): void {
+  // stdin may arrive before the process exists: queue it until then
+  const pending: (Buffer | 'eof' | { rows: number; cols: number })[] = [];
+  let child: ChildProcess | undefined;
+  const deliver = (item: Buffer | 'eof' | { rows: number; cols: number }) => {
+    if (!child) return void pending.push(item);
+    if (item === 'eof') child.stdin?.end();
+    else if (Buffer.isBuffer(item)) child.stdin?.write(item);
+    else child.emit('resize', item.rows, item.cols);
+  };
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return deliver(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer));
+    const msg = parseControl(data);
+    if (msg?.type === 'eof') deliver('eof');
+    if (msg?.type === 'resize') deliver({ rows: msg.rows, cols: msg.cols });
+  });
+  ws.on('close', () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
   void (async () => {
     try {
       const { containerId, req } = execs.take(execId);
-      const child = await deps.containers.exec(containerId, req);
-      child.stdout?.on('data', (b: Buffer) => ws.readyState === ws.OPEN && ws.send(frame(STDOUT, b)));
-      child.stderr?.on('data', (b: Buffer) => ws.readyState === ws.OPEN && ws.send(frame(STDERR, b)));
-      if (!req.openStdin) child.stdin?.end();
-      ws.on('message', (data, isBinary) => {
-        if (isBinary) {
-          child.stdin?.write(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer));
-          return;
-        }
-        const msg = parseControl(data);
-        if (msg?.type === 'eof') child.stdin?.end();
-        if (msg?.type === 'resize') child.emit('resize', msg.rows, msg.cols);
-      });
-      ws.on('close', () => {
-        if (child.exitCode === null) child.kill('SIGKILL');
-      });
-      child.on('error', (e) => fail(ws, e));
-      child.on('close', (code, sig) => {
+      const proc = await deps.containers.exec(containerId, req);
+      child = proc;
+      proc.stdin?.on('error', () => undefined);
+      proc.stdout?.on('data', (b: Buffer) => ws.readyState === ws.OPEN && ws.send(frame(STDOUT, b)));
+      proc.stderr?.on('data', (b: Buffer) => ws.readyState === ws.OPEN && ws.send(frame(STDERR, b)));
+      if (!req.openStdin) proc.stdin?.end();
+      else for (const item of pending.splice(0)) deliver(item);
+      if (ws.readyState !== ws.OPEN && proc.exitCode === null) proc.kill('SIGKILL');
+      proc.on('error', (e) => fail(ws, e));
+      proc.on('close', (code, sig) => {
         const exitCode = code ?? (sig ? 128 + (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[sig] ?? 0) : 0);
         control(ws, { type: 'exit', exitCode, oomKilled: false });
         ws.close();

@@ -185,6 +185,9 @@ export class ContainerService {
       this.repo.update(rec);
       this.repo.completeIntent(intent);
       this.#wake(id, { exitCode: rec.exitCode, oomKilled: false, error: msg });
+      if (rec.config.autoRemove) await this.finishRemove(id).catch(() => undefined);
+      // docker's convention: the command was not found → 127 (NotFound), could not be run → 126
+      if (rec.exitCode === 127) throw new NotFound(msg, { cause: e });
       throw e;
     }
     this.repo.completeIntent(intent);
@@ -387,7 +390,8 @@ export class ContainerService {
     const r = await exited;
     if (r.error !== 'timeout') return;
     const killed = this.#waitExit(id, undefined, 10_000);
-    await this.#o.runtime.kill(id, 'SIGKILL', { all: true }).catch(() => undefined);
+    // killing the init of a pid namespace kills every process in it; runc's --all freezes the cgroup first
+    await this.#o.runtime.kill(id, 'SIGKILL').catch(() => undefined);
     const k = await killed;
     if (k.error === 'timeout') await this.#reapLost(id);
   }
