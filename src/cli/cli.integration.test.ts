@@ -102,17 +102,20 @@ void describe('pure CLI against a real daemon', () => {
     assert.match(removed.stderr, /^pure: .*ghost/);
   });
 
-  void test(
-    'exec -i forwards stdin that is ready before the exec starts',
-    { todo: 'the daemon drops stdin frames that arrive before the exec process exists (src/api/streams.ts runExec)' },
-    () => {
-      const run = d.pure(['run', '-d', '--name', 'catter', 'busybox', 'sleep', '1000']);
-      assert.equal(run.code, 0, run.stderr);
-      const catIn = d.pure(['exec', '-i', 'catter', 'cat'], { input: 'piped\n', timeoutMs: 10_000 });
-      d.pure(['rm', '-f', 'catter']);
-      assert.equal(catIn.stdout, 'piped\n');
-    },
-  );
+  void test('exec -i forwards stdin that is ready before the exec starts', () => {
+    const run = d.pure(['run', '-d', '--name', 'catter', 'busybox', 'sleep', '1000']);
+    assert.equal(run.code, 0, run.stderr);
+    const catIn = d.pure(['exec', '-i', 'catter', 'cat'], { input: 'piped\n', timeoutMs: 20_000 });
+    d.pure(['rm', '-f', 'catter']);
+    assert.equal(catIn.stdout, 'piped\n');
+  });
+
+  void test('run exits 127 for a command that does not exist and --rm still removes the container', () => {
+    const r = d.pure(['run', '--rm', '--name', 'ghostcmd', 'busybox', 'no-such-command']);
+    assert.equal(r.code, 127, r.stderr);
+    assert.match(r.stderr, /^pure: .*no-such-command/);
+    assert.ok(!d.pure(['ps', '-a']).stdout.includes('ghostcmd'));
+  });
 
   void test('images lists the imported image and tag/rmi manage names', () => {
     assert.match(d.pure(['images']).stdout, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE\nbusybox\s+latest\s+[0-9a-f]{12}\s+.* ago\s+\S+B\n/);
