@@ -4,7 +4,7 @@
  * container, stops the daemon and checks that nothing is left in the kernel (mounts, runc state, conmon).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,6 +32,8 @@ export interface TestDaemon {
   restart(): Promise<void>;
   cleanup(): Promise<void>;
   leaks(): string[];
+  /** What the daemon(s) printed on stderr so far. */
+  daemonLog(): string;
 }
 
 function waitForSocket(path: string, proc: ChildProcess, ms = 20_000): Promise<void> {
@@ -53,11 +55,13 @@ export async function startTestDaemon(opts: { snapshotter?: 'overlay' | 'copy' }
   // conmon's attach socket path must stay short: keep the run root near /
   const runRoot = await mkdtemp('/run/pure-it-');
   const socket = join(runRoot, 'pure.sock');
+  // a cgroup parent of its own, so leaks() can count this daemon's cgroups alone
+  const cgroupParent = `/pure-it/${runRoot.split('-').pop() ?? 'x'}`;
   const env = { ...process.env, PURE_SOCKET: socket };
   const errLog: string[] = [];
 
   const launch = async (): Promise<ChildProcess> => {
-    const args = [PURE_BIN, 'daemon', '--root', root, '--run-root', runRoot];
+    const args = [PURE_BIN, 'daemon', '--root', root, '--run-root', runRoot, '--cgroup-parent', cgroupParent];
     if (opts.snapshotter) args.push('--snapshotter', opts.snapshotter);
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     p.stderr?.on('data', (b: Buffer) => errLog.push(b.toString()));
@@ -100,12 +104,20 @@ export async function startTestDaemon(opts: { snapshotter?: 'overlay' | 'copy' }
       await rm(socket, { force: true });
       d.proc = await launch();
     },
+    daemonLog() {
+      return errLog.join('');
+    },
     leaks() {
       const out: string[] = [];
       const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(root));
       out.push(...mounts.map((m) => `mount: ${m.split(' ')[4]}`));
       const runc = spawnSync('runc', ['--root', join(runRoot, 'runc'), 'list', '-q'], { encoding: 'utf8' });
       out.push(...runc.stdout.split('\n').filter(Boolean).map((id) => `runc: ${id}`));
+      for (const ctrl of ['memory', 'pids', 'cpu', 'unified']) {
+        const dir = join('/sys/fs/cgroup', ctrl, cgroupParent);
+        if (!existsSync(dir)) continue;
+        for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) out.push(`cgroup: ${ctrl}${cgroupParent}/${e.name}`);
+      }
       const conmons = spawnSync('pgrep', ['-f', `conmon.*${root}`], { encoding: 'utf8' });
       out.push(...conmons.stdout.split('\n').filter(Boolean).map((p) => `conmon pid ${p}`));
       return out;
@@ -124,6 +136,13 @@ export async function startTestDaemon(opts: { snapshotter?: 'overlay' | 'copy' }
       for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(root)).reverse()) {
         const mp = line.split(' ')[4];
         if (mp) spawnSync('umount', ['-l', mp]);
+      }
+      for (const ctrl of readdirSync('/sys/fs/cgroup')) {
+        try {
+          rmdirSync(join('/sys/fs/cgroup', ctrl, cgroupParent));
+        } catch {
+          // absent, or not empty because a test leaked (leaks() reports it)
+        }
       }
       await rm(base, { recursive: true, force: true });
       await rm(runRoot, { recursive: true, force: true });

@@ -71,12 +71,12 @@ export function monitorPort(conmon: Conmon, runtime: RuntimeDriver, paths: Monit
   };
 }
 
-export function cgroupPort(reader: CgroupReader): CgroupPort {
+export function cgroupPort(reader: CgroupReader, parent: string): CgroupPort {
   return {
     stats: (p) => reader.stats(p),
     oomKilled: (p) => reader.oomKilled(p),
     remove: (p) => reader.remove(p),
-    list: () => reader.listCgroups('/pure'),
+    list: () => reader.listCgroups(parent),
   };
 }
 

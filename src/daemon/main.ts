@@ -30,6 +30,8 @@ export interface DaemonOptions {
   runRoot: string;
   runtime?: 'runc' | 'crun';
   snapshotter?: SnapshotterKind;
+  /** cgroup parent of the containers; default /pure. */
+  cgroupParent?: string;
   logLevel?: string;
 }
 
@@ -70,6 +72,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const driver = await chooseRuntime(o.runtime, runRoot);
   const cgroupMode = await detectCgroupMode();
   const cgroups = new CgroupReader({ mode: cgroupMode });
+  const cgroupParent = o.cgroupParent ?? '/pure';
+  if (!/^(\/[a-zA-Z0-9_.-]+)+$/.test(cgroupParent)) throw new FailedPrecondition(`invalid --cgroup-parent "${cgroupParent}": an absolute cgroup path`);
   const conmon = new Conmon();
   const runtime = runtimePort(driver);
   const monitor = monitorPort(conmon, driver, {
@@ -87,12 +91,13 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     snapshotter,
     runtime,
     monitor,
-    cgroups: cgroupPort(cgroups),
+    cgroups: cgroupPort(cgroups, cgroupParent),
+    cgroupParent,
     spec: await specPort(),
   });
   containers.events.on('error', (e: unknown) => process.stderr.write(`pure daemon: ${messageOf(e)}\n`));
 
-  const report = await recoverContainers({ root, service: containers, runtime, monitor, snapshotter, cgroups: cgroupPort(cgroups) });
+  const report = await recoverContainers({ root, service: containers, runtime, monitor, snapshotter, cgroups: cgroupPort(cgroups, cgroupParent) });
   const repaired = Object.entries(report).filter(([, v]) => (v as string[]).length > 0);
   if (repaired.length > 0) {
     process.stderr.write(`pure daemon: recovered ${repaired.map(([k, v]) => `${k}=${(v as string[]).length}`).join(' ')}\n`);
@@ -158,10 +163,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('--run-root <dir>', 'runtime directory (socket, runc state, exit files)', process.env.PURE_RUN_ROOT ?? '/run/pure')
     .option('--runtime <name>', 'OCI runtime: runc or crun (detected, never assumed)', 'runc')
     .option('--snapshotter <name>', 'overlay or copy (default: overlay where the kernel mounts it)')
+    .option('--cgroup-parent <path>', 'cgroup under which every container gets <path>/<id>', '/pure')
     .option('--log-level <level>', 'info or debug', 'info')
     .exitOverride();
   cmd.parse(argv, { from: 'user' });
-  const opts = cmd.opts<{ root: string; runRoot: string; runtime: string; snapshotter?: string; logLevel: string }>();
+  const opts = cmd.opts<{ root: string; runRoot: string; runtime: string; snapshotter?: string; cgroupParent: string; logLevel: string }>();
   if (opts.runtime !== 'runc' && opts.runtime !== 'crun') throw new FailedPrecondition(`invalid --runtime "${opts.runtime}": use runc or crun`);
   if (opts.snapshotter !== undefined && opts.snapshotter !== 'overlay' && opts.snapshotter !== 'copy') {
     throw new FailedPrecondition(`invalid --snapshotter "${opts.snapshotter}": use overlay or copy`);

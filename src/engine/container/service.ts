@@ -46,6 +46,8 @@ export interface ContainerServiceOptions {
   monitor: MonitorPort;
   cgroups: CgroupPort;
   spec: SpecPort;
+  /** cgroup parent of every container (`<parent>/<id>`). Default /pure. */
+  cgroupParent?: string;
   /** The host's resolv.conf, copied into each container. Default /etc/resolv.conf. */
   resolvConf?: string;
   now?: () => Date;
@@ -78,7 +80,7 @@ export class ContainerService {
   }
 
   cgroupsPath(id: string): string {
-    return `/pure/${id}`;
+    return `${this.#o.cgroupParent ?? '/pure'}/${id}`;
   }
 
   /** Begin watching conmon's exit files. Call once, after recovery. */
