@@ -26,37 +26,37 @@ const ok = (args: string[], input?: string) => {
   return r.stdout;
 };
 
-describe('run', () => {
-  test('attached run prints the output and exits with the container exit code', () => {
+void describe('run', () => {
+  void test('attached run prints the output and exits with the container exit code', () => {
     const r = d.pure(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
     assert.equal(r.code, 7);
     assert.equal(r.stdout, 'out\n');
     assert.equal(r.stderr, 'err\n');
   });
 
-  test('--rm removes the container and its rootfs after exit', () => {
+  void test('--rm removes the container and its rootfs after exit', () => {
     const name = 'rm-me';
     ok(['run', '--rm', '--name', name, 'busybox', 'true']);
     assert.equal(d.pure(['inspect', name]).code !== 0, true);
     assert.deepEqual(d.pure(['ps', '-aq']).stdout.trim(), '');
   });
 
-  test('options stop at the image: flags after it go to the command', () => {
+  void test('options stop at the image: flags after it go to the command', () => {
     assert.equal(ok(['run', '--rm', 'busybox', 'echo', '-n', 'x']), 'x');
   });
 
-  test('-i passes stdin to the container and closes it at EOF', () => {
+  void test('-i passes stdin to the container and closes it at EOF', () => {
     assert.equal(ok(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'wc -l'], 'a\nb\nc\n').trim(), '3');
   });
 
-  test('a command that does not exist exits 127 and says so', () => {
+  void test('a command that does not exist exits 127 and says so', () => {
     const r = d.pure(['run', '--rm', 'busybox', 'nosuchcmd']);
     assert.equal(r.code, 127);
     assert.match(r.stderr, /nosuchcmd/);
     assert.equal(d.pure(['ps', '-aq']).stdout.trim(), '');
   });
 
-  test('the image Cmd, Env and WorkingDir apply; -e and -w override them', async () => {
+  void test('the image Cmd, Env and WorkingDir apply; -e and -w override them', async () => {
     const { busyboxTarball } = await import('./harness.js');
     ok(['import', '--change', 'CMD ["sh", "-c", "echo $GREETING from $(pwd)"]', '--change', 'ENV GREETING=hello', '--change', 'WORKDIR /tmp', await busyboxTarball(), 'greeter:1']);
     assert.equal(ok(['run', '--rm', 'greeter:1']), 'hello from /tmp\n');
@@ -65,8 +65,8 @@ describe('run', () => {
   });
 });
 
-describe('detached containers', () => {
-  test('run -d, ps, logs with stdout and stderr apart, stop, start, rm', async () => {
+void describe('detached containers', () => {
+  void test('run -d, ps, logs with stdout and stderr apart, stop, start, rm', async () => {
     const id = ok(['run', '-d', '--name', 'ticker', 'busybox', 'sh', '-c', 'echo started; echo oops >&2; trap "echo bye; exit 0" TERM; while true; do sleep 0.1; done']).trim();
     assert.match(id, /^[0-9a-f]{64}$/);
     assert.match(ok(['ps']), /ticker/);
@@ -87,7 +87,7 @@ describe('detached containers', () => {
     assert.equal(existsSync(join(d.root, 'containers', id)), false, 'rm frees the container directory');
   });
 
-  test('rm refuses a running container without force', () => {
+  void test('rm refuses a running container without force', () => {
     ok(['run', '-d', '--name', 'busy', 'busybox', 'sleep', '100']);
     const r = d.pure(['rm', 'busy']);
     assert.notEqual(r.code, 0);
@@ -96,7 +96,7 @@ describe('detached containers', () => {
     ok(['rm', '-f', 'busy']);
   });
 
-  test('stop sends SIGKILL after the grace period', () => {
+  void test('stop sends SIGKILL after the grace period', () => {
     ok(['run', '-d', '--name', 'stubborn', 'busybox', 'sh', '-c', 'trap "" TERM; sleep 100']);
     ok(['stop', '-t', '1', 'stubborn']);
     const [c] = JSON.parse(ok(['inspect', 'stubborn'])) as [{ state: { exitCode: number } }];
@@ -104,14 +104,14 @@ describe('detached containers', () => {
     ok(['rm', 'stubborn']);
   });
 
-  test('kill -s delivers the signal', () => {
+  void test('kill -s delivers the signal', () => {
     ok(['run', '-d', '--name', 'sig', 'busybox', 'sh', '-c', 'trap "exit 42" USR1; while true; do sleep 0.1; done']);
     ok(['kill', '-s', 'USR1', 'sig']);
     assert.equal(ok(['wait', 'sig']).trim(), '42');
     ok(['rm', 'sig']);
   });
 
-  test('pause freezes every process and unpause thaws them', async () => {
+  void test('pause freezes every process and unpause thaws them', async () => {
     ok(['run', '-d', '--name', 'frozen', 'busybox', 'sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done']);
     ok(['pause', 'frozen']);
     assert.match(ok(['ps', '--filter', 'name=frozen']), /Paused/);
@@ -124,7 +124,7 @@ describe('detached containers', () => {
     ok(['rm', '-f', 'frozen']);
   });
 
-  test('exec runs in the container with -e, -w, -u and returns the exit code', () => {
+  void test('exec runs in the container with -e, -w, -u and returns the exit code', () => {
     ok(['run', '-d', '--name', 'host', 'busybox', 'sleep', '100']);
     assert.equal(ok(['exec', '-e', 'A=1', '-w', '/tmp', '-u', '1000', 'host', 'sh', '-c', 'echo $A $(pwd) $(id -u)']), '1 /tmp 1000\n');
     assert.equal(d.pure(['exec', 'host', 'sh', '-c', 'exit 3']).code, 3);
@@ -132,7 +132,7 @@ describe('detached containers', () => {
     ok(['rm', '-f', 'host']);
   });
 
-  test('restart on-failure:2 retries twice then gives up', async () => {
+  void test('restart on-failure:2 retries twice then gives up', async () => {
     ok(['run', '-d', '--name', 'flaky', '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'exit 3']);
     await waitFor(() => {
       const [c] = JSON.parse(ok(['inspect', 'flaky'])) as [{ restartCount: number; state: { status: string } }];
@@ -143,7 +143,7 @@ describe('detached containers', () => {
     ok(['rm', 'flaky']);
   });
 
-  test('restart always brings a container back until it is stopped', async () => {
+  void test('restart always brings a container back until it is stopped', async () => {
     ok(['run', '-d', '--name', 'phoenix', '--restart', 'always', 'busybox', 'sh', '-c', 'sleep 0.2; exit 0']);
     await waitFor(() => (JSON.parse(ok(['inspect', 'phoenix'])) as [{ restartCount: number }])[0].restartCount >= 2);
     ok(['stop', '-t', '1', 'phoenix']);
@@ -156,8 +156,8 @@ describe('detached containers', () => {
   });
 });
 
-describe('names, ids, images', () => {
-  test('a taken name is refused with one line naming it', () => {
+void describe('names, ids, images', () => {
+  void test('a taken name is refused with one line naming it', () => {
     ok(['create', '--name', 'twin', 'busybox', 'true']);
     const r = d.pure(['create', '--name', 'twin', 'busybox', 'true']);
     assert.notEqual(r.code, 0);
@@ -166,14 +166,14 @@ describe('names, ids, images', () => {
     ok(['rm', 'twin']);
   });
 
-  test('containers are found by a unique id prefix', () => {
+  void test('containers are found by a unique id prefix', () => {
     const id = ok(['create', 'busybox', 'true']).trim();
     const [c] = JSON.parse(ok(['inspect', id.slice(0, 8)])) as [{ id: string }];
     assert.equal(c.id, id);
     ok(['rm', id.slice(0, 8)]);
   });
 
-  test('rmi refuses an image a container uses, unless -f', () => {
+  void test('rmi refuses an image a container uses, unless -f', () => {
     ok(['tag', 'busybox', 'bb2:v1']);
     ok(['create', '--name', 'user-of-bb2', 'bb2:v1', 'true']);
     ok(['rmi', 'busybox']); // untags only: the image keeps bb2:v1
@@ -184,7 +184,7 @@ describe('names, ids, images', () => {
     assert.match(ok(['images']), /busybox/);
   });
 
-  test('unknown image and unknown container get one-line errors', () => {
+  void test('unknown image and unknown container get one-line errors', () => {
     const r1 = d.pure(['run', '--rm', 'nosuchimage', 'true']);
     assert.equal(r1.code, 125);
     assert.match(r1.stderr, /nosuchimage/);
@@ -193,7 +193,7 @@ describe('names, ids, images', () => {
     assert.match(r2.stderr, /no such container: "nosuchcontainer"/);
   });
 
-  test('a tarball with ../ paths is refused and leaves nothing', async () => {
+  void test('a tarball with ../ paths is refused and leaves nothing', async () => {
     const { mkdtemp, writeFile } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const { execFileSync } = await import('node:child_process');

@@ -28,7 +28,7 @@ interface Inspect {
 
 const inspect = (ref: string) => (JSON.parse(d.pure(['inspect', ref]).stdout) as Inspect[])[0]!;
 
-test('containers outlive a daemon kill -9; exits while it was down are recorded', async () => {
+void test('containers outlive a daemon kill -9; exits while it was down are recorded', async () => {
   assert.equal(d.pure(['run', '-d', '--name', 'survivor', 'busybox', 'sleep', '1000']).code, 0);
   assert.equal(d.pure(['run', '-d', '--name', 'short', 'busybox', 'sh', '-c', 'sleep 1; exit 5']).code, 0);
   const pid = inspect('survivor').state.pid;
@@ -47,7 +47,7 @@ test('containers outlive a daemon kill -9; exits while it was down are recorded'
   assert.equal(d.pure(['rm', '-f', 'survivor', 'short']).code, 0);
 });
 
-test('kill -9 in the middle of a burst of creates leaves nothing half-made', async (t) => {
+void test('kill -9 in the middle of a burst of creates leaves nothing half-made', async (t) => {
   // four clients create containers back to back; the daemon is killed once some exist and more are in flight
   let stop = false;
   const client = async (k: number) => {
@@ -81,7 +81,7 @@ test('kill -9 in the middle of a burst of creates leaves nothing half-made', asy
   assert.deepEqual(readdirSync(join(d.root, 'containers')), []);
 });
 
-test('a daemon restart brings back restart=always containers that died with it', async () => {
+void test('a daemon restart brings back restart=always containers that died with it', async () => {
   assert.equal(d.pure(['run', '-d', '--name', 'keeper', '--restart', 'always', 'busybox', 'sleep', '1000']).code, 0);
   const pid = inspect('keeper').state.pid;
   await d.kill9();
