@@ -15,6 +15,7 @@
  * reachable through the short symlink `<socketDir>/<id>` → bundle because sun_path holds 108 bytes.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -114,16 +115,19 @@ export class Conmon {
     const conmonPidFile = opts.conmonPidFile ?? join(opts.bundle, 'conmon.pid');
     // fd 3 = sync pipe (conmon writes), fd 4 = start pipe (conmon reads). detached: conmon gets its own
     // process group at once, so a ^C aimed at the daemon's group cannot reach it before its setsid().
+    // conmon outlives this call: its stderr goes to a file, never to a pipe we close (a later write to a closed
+    // pipe would kill conmon with SIGPIPE before it records the exit code)
+    const errPath = join(opts.persistDir ?? opts.bundle, 'conmon.err');
+    const errFd = openSync(errPath, 'w', 0o600);
     const child = spawn(this.binary, this.args({ ...opts, conmonPidFile }), {
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+      stdio: ['ignore', 'ignore', errFd, 'pipe', 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
       detached: true,
     });
     child.unref();
     const sync = child.stdio[3] as Readable;
     const start = child.stdio[4] as Writable;
-    const stderr: Buffer[] = [];
-    child.stderr?.on('data', (b: Buffer) => stderr.push(b));
+    closeSync(errFd);
 
     const firstExit = new Promise<number>((resolve, reject) => {
       child.once('error', (e) => reject(new FailedPrecondition(`cannot run ${this.binary}: ${e.message}`, { cause: e })));
@@ -136,7 +140,7 @@ export class Conmon {
       start.end('0');
       const message = await readSyncMessage(sync, opts.signal);
       const code = await firstExit;
-      const conmonErr = Buffer.concat(stderr).toString('utf8').trim();
+      const conmonErr = (await readFile(errPath, 'utf8').catch(() => '')).trim();
       if (message === null) {
         throw new Internal(`conmon for container "${opts.id}" exited (${code}) without reporting: ${conmonErr.split('\n').pop() ?? ''}`);
       }
@@ -148,7 +152,6 @@ export class Conmon {
     } finally {
       sync.destroy();
       start.destroy();
-      child.stderr?.destroy();
     }
   }
 }
