@@ -108,6 +108,8 @@ function runAttach(deps: ApiDeps, ws: WebSocket, ref: string, replay: boolean): 
       }
       const rec = c.repo.get(id);
       const final: WaitResponse = result ?? { exitCode: rec?.exitCode ?? 0, oomKilled: rec?.oomKilled ?? false };
+      // `run --rm` returns once the container is gone, as docker's does
+      if (rec?.config.autoRemove) await removed(deps, id, 10_000);
       if (final.error && ws.readyState === ws.OPEN) {
         control(ws, { type: 'error', code: 'failed_precondition', message: final.error });
       }
@@ -117,6 +119,19 @@ function runAttach(deps: ApiDeps, ws: WebSocket, ref: string, replay: boolean): 
       fail(ws, e);
     }
   })();
+}
+
+function removed(deps: ApiDeps, id: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (!deps.containers.repo.get(id)) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      deps.containers.events.off(`removed:${id}`, done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    deps.containers.events.once(`removed:${id}`, done);
+  });
 }
 
 function waitRunning(deps: ApiDeps, id: string, signal: AbortSignal): Promise<void> {

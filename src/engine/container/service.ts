@@ -276,11 +276,8 @@ export class ContainerService {
   }
 
   async #finishExit(rec: ContainerRecord, exitCode: number): Promise<void> {
+    // the OOM counter lives in the cgroup: read it before runc deletes the cgroup
     const oomKilled = await this.#o.cgroups.oomKilled(this.cgroupsPath(rec.id)).catch(() => false);
-    await this.#o.runtime.delete(rec.id, { force: true });
-    await this.#o.cgroups.remove(this.cgroupsPath(rec.id)).catch(() => undefined);
-    await this.#o.monitor.clearExit(rec.id);
-    await this.#o.monitor.cleanup(rec.id);
     rec.status = 'exited';
     rec.exitCode = exitCode;
     rec.oomKilled = oomKilled;
@@ -288,8 +285,19 @@ export class ContainerService {
     rec.conmonPid = 0;
     rec.finishedAt = this.#now();
     this.repo.update(rec);
+    // waiters learn the exit now; the runtime's leftovers go while we still hold the container's lock, so
+    // any later action on it (start, rm) finds them gone. A crash in between is repaired by recovery.
     this.events.emit('event', { type: 'container', action: 'die', id: rec.id, name: rec.name, exitCode, oomKilled });
     this.#wake(rec.id, { exitCode, oomKilled });
+    await this.#releaseRuntime(rec.id);
+  }
+
+  /** What runc, conmon and the cgroup keep of a container that is not running. Idempotent. */
+  async #releaseRuntime(id: string): Promise<void> {
+    await this.#o.runtime.delete(id, { force: true });
+    await this.#o.cgroups.remove(this.cgroupsPath(id)).catch(() => undefined);
+    await this.#o.monitor.clearExit(id);
+    await this.#o.monitor.cleanup(id);
   }
 
   /** --rm or the restart policy, once the exit is recorded. */
@@ -465,20 +473,19 @@ export class ContainerService {
       cur.status = 'removing';
       this.repo.update(cur);
       this.repo.addIntent(cur.id, 'remove');
-      await this.finishRemove(cur.id);
+      // an exited or never-started container has no runtime state left (#finishExit released it)
+      await this.finishRemove(cur.id, { runtimeReleased: true });
       this.events.emit('event', { type: 'container', action: 'destroy', id: cur.id, name: cur.name });
     });
   }
 
   /** Every step is idempotent: also used to finish a remove interrupted by a crash. */
-  async finishRemove(id: string): Promise<void> {
-    await this.#o.runtime.delete(id, { force: true }).catch(() => undefined);
-    await this.#o.cgroups.remove(this.cgroupsPath(id)).catch(() => undefined);
-    await this.#o.monitor.cleanup(id).catch(() => undefined);
-    await this.#o.monitor.clearExit(id).catch(() => undefined);
+  async finishRemove(id: string, opts: { runtimeReleased?: boolean } = {}): Promise<void> {
+    if (!opts.runtimeReleased) await this.#releaseRuntime(id).catch(() => undefined);
     await this.#o.snapshotter.remove(id);
     await rm(this.dir(id), { recursive: true, force: true });
     this.repo.delete(id);
+    this.events.emit(`removed:${id}`);
   }
 
   list(opts: { all?: boolean; filters?: string[] } = {}): ContainerSummary[] {
