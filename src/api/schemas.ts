@@ -53,6 +53,7 @@ export const ContainerCreateBody = Type.Object(
     hostname: Type.Optional(Type.String()),
     labels: Type.Optional(Type.Record(Type.String(), Type.String())),
     tty: Type.Optional(Type.Boolean()),
+    consoleSize: Type.Optional(Type.Object({ rows: Type.Integer({ minimum: 1, maximum: 65535 }), cols: Type.Integer({ minimum: 1, maximum: 65535 }) })),
     openStdin: Type.Optional(Type.Boolean()),
     init: Type.Optional(Type.Boolean()),
     readOnly: Type.Optional(Type.Boolean()),

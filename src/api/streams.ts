@@ -85,11 +85,21 @@ function runAttach(deps: ApiDeps, ws: WebSocket, ref: string, replay: boolean): 
     }
     const msg = parseControl(data);
     if (msg?.type === 'eof') void openStdin().then((w) => w?.end());
-    if (msg?.type === 'resize') void c.resize(id, msg.rows, msg.cols).catch(() => undefined);
+    if (msg?.type === 'resize') {
+      size = { rows: msg.rows, cols: msg.cols };
+      void c.resize(id, msg.rows, msg.cols).catch(() => undefined);
+    }
   });
+  // `run -t` sends its size before the container starts: apply the last one once it runs
+  let size: { rows: number; cols: number } | undefined;
+  const onStart = () => {
+    if (size) void c.resize(id, size.rows, size.cols).catch(() => undefined);
+  };
+  c.events.on(`wake:${id}`, onStart);
   ws.on('close', () => {
     ac.abort();
     c.events.off(`exit:${id}`, onExit);
+    c.events.off(`wake:${id}`, onStart);
     void stdin?.then((w) => w?.end());
   });
 

@@ -131,6 +131,7 @@ export interface ContainerCreateRequest {
   hostname?: string;
   labels?: Record<string, string>;
   tty?: boolean;
+  consoleSize?: { rows: number; cols: number }; // initial size of the tty
   openStdin?: boolean; // -i
   init?: boolean;
   readOnly?: boolean;

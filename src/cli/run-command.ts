@@ -103,10 +103,14 @@ function buildRequest(ctx: CliContext, image: string, command: string[], flags: 
   if (flags.tty && flags.interactive && !ctx.stdin.isTTY) {
     throw new PureError('invalid_argument', 'the input device is not a TTY (drop -t, or run from a terminal)');
   }
-  return parseRunOptions(
+  const req = parseRunOptions(
     { image, command, flags },
     { env: ctx.env, cwd: ctx.cwd, readFile: (p) => readFileSync(p, 'utf8') },
   );
+  // the terminal's size goes into the spec, so the first thing the process reads is right
+  const out = ctx.stdout as NodeJS.WriteStream;
+  if (req.tty && out.isTTY && out.rows > 0 && out.columns > 0) req.consoleSize = { rows: out.rows, cols: out.columns };
+  return req;
 }
 
 async function createContainer(ctx: CliContext, req: ContainerCreateRequest): Promise<ContainerCreateResponse> {

@@ -85,8 +85,8 @@ export async function specPort(): Promise<SpecPort> {
   // the host's ceiling: runc cannot raise RLIMIT_NOFILE above the daemon's own hard limit
   const ceiling = (await nofileCeiling()) ?? undefined;
   return {
-    build: (i: SpecInput) =>
-      buildSpec({
+    build: (i: SpecInput) => {
+      const spec = buildSpec({
         id: i.id,
         rootfs: i.rootfs,
         readonlyRootfs: i.readOnly,
@@ -116,7 +116,10 @@ export async function specPort(): Promise<SpecPort> {
         cgroupsPath: i.cgroupsPath,
         nofileCeiling: ceiling,
         kernelRelease,
-      }),
+      });
+      if (i.terminal && i.consoleSize) spec.process.consoleSize = { height: i.consoleSize.rows, width: i.consoleSize.cols };
+      return spec;
+    },
     resolveUser: (rootfs, user) => resolveUser(rootfs, user),
   };
 }

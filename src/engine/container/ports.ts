@@ -94,6 +94,7 @@ export interface SpecInput {
   user: { uid: number; gid: number; additionalGids: number[] };
   hostname: string;
   terminal: boolean;
+  consoleSize?: { rows: number; cols: number };
   binds: BindMount[];
   tmpfs: Record<string, string>;
   etcFiles: { hosts: string; hostname: string; resolvConf: string };

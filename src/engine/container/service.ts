@@ -218,6 +218,7 @@ export class ContainerService {
       user,
       hostname: c.hostname ?? id.slice(0, 12),
       terminal: c.tty ?? false,
+      consoleSize: c.consoleSize,
       binds: c.binds ?? [],
       tmpfs: c.tmpfs ?? {},
       etcFiles,

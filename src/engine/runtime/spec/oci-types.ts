@@ -37,6 +37,8 @@ export interface OciRlimit {
 
 export interface OciProcess {
   terminal: boolean;
+  /** Initial size of the console when terminal is true. */
+  consoleSize?: { height: number; width: number };
   user: OciUser;
   args: string[];
   env: string[];
