@@ -178,6 +178,7 @@ export async function main(argv: string[]): Promise<void> {
     runRoot: opts.runRoot,
     runtime: opts.runtime,
     snapshotter: opts.snapshotter,
+    cgroupParent: opts.cgroupParent,
     logLevel: opts.logLevel,
   });
   process.stderr.write(`pure daemon: listening on ${daemon.socketPath}\n`);
