@@ -1,4 +1,6 @@
 /** `version`, `info`, and `daemon` (which runs the daemon in this process). */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { ContainerSummary, ImageSummary, VersionInfo } from '../api/types.js';
 import { checkFormat, type CliContext } from './context.js';
@@ -110,7 +112,9 @@ interface DaemonEntry {
 /** Load the daemon only for this command: the other commands never pay for fastify and the engine. */
 export async function runDaemon(argv: string[]): Promise<void> {
   // A computed specifier: the daemon is a separate part of the build, loaded only here.
-  const entry = new URL('../daemon/main.js', import.meta.url).href;
+  // dist/cli/*.js when run unbundled, dist/pure-cli.mjs when bundled: the daemon is dist/daemon/main.js
+  const bundled = new URL('./daemon/main.js', import.meta.url);
+  const entry = (existsSync(fileURLToPath(bundled)) ? bundled : new URL('../daemon/main.js', import.meta.url)).href;
   const daemon = (await import(entry)) as DaemonEntry;
   await daemon.main(argv);
 }
