@@ -63,7 +63,7 @@ export async function startTestDaemon(opts: { snapshotter?: 'overlay' | 'copy' }
   const launch = async (): Promise<ChildProcess> => {
     const args = [PURE_BIN, 'daemon', '--root', root, '--run-root', runRoot, '--cgroup-parent', cgroupParent];
     if (opts.snapshotter) args.push('--snapshotter', opts.snapshotter);
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+    const p = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env });
     p.stderr?.on('data', (b: Buffer) => errLog.push(b.toString()));
     await waitForSocket(socket, p).catch((e: Error) => {
       throw new Error(`${e.message}: ${errLog.join('')}`);
@@ -77,7 +77,7 @@ export async function startTestDaemon(opts: { snapshotter?: 'overlay' | 'copy' }
     socket,
     proc: await launch(),
     pure(args, o = {}) {
-      const r = spawnSync(process.execPath, [PURE_BIN, ...args], {
+      const r = spawnSync(PURE_BIN, args, {
         env,
         input: o.input ?? '',
         encoding: 'utf8',
@@ -87,7 +87,7 @@ export async function startTestDaemon(opts: { snapshotter?: 'overlay' | 'copy' }
     },
     pureAsync(args, o = {}) {
       return new Promise((res) => {
-        const p = spawn(process.execPath, [PURE_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+        const p = spawn(PURE_BIN, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
         p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));

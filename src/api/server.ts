@@ -57,5 +57,10 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
 
   const onUpgrade = attachUpgradeHandler(deps, execs);
   app.server.on('upgrade', onUpgrade);
+  // upgraded sockets are not the HTTP server's any more: close them ourselves, or close() would wait forever
+  app.addHook('preClose', (done) => {
+    onUpgrade.closeAll();
+    done();
+  });
   return app;
 }

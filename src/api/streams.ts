@@ -37,9 +37,15 @@ function parseControl(data: RawData): AttachControl | null {
   }
 }
 
-export function attachUpgradeHandler(deps: ApiDeps, execs: ExecRegistry) {
+export interface UpgradeHandler {
+  (req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Drop every attached client (the daemon is stopping; containers go on under conmon). */
+  closeAll(): void;
+}
+
+export function attachUpgradeHandler(deps: ApiDeps, execs: ExecRegistry): UpgradeHandler {
   const wss = new WebSocketServer({ noServer: true });
-  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+  const handler = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? '/', 'http://pure');
     const attach = /^\/v1\/containers\/([^/]+)\/attach$/.exec(url.pathname);
     const exec = /^\/v1\/exec\/([^/]+)\/start$/.exec(url.pathname);
@@ -52,6 +58,11 @@ export function attachUpgradeHandler(deps: ApiDeps, execs: ExecRegistry) {
       else runExec(deps, execs, ws, exec?.[1] ?? '');
     });
   };
+  return Object.assign(handler, {
+    closeAll: () => {
+      for (const ws of wss.clients) ws.terminate();
+    },
+  });
 }
 
 function runAttach(deps: ApiDeps, ws: WebSocket, ref: string, replay: boolean): void {

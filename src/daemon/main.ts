@@ -128,7 +128,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     socketPath,
     async close() {
       containers.close();
-      await app.close();
+      // never let one stuck client keep a stopping daemon alive
+      await Promise.race([app.close(), new Promise((r) => setTimeout(r, 3000).unref())]);
       db.close();
       await rm(pidFile, { force: true });
       await rm(socketPath, { force: true });
@@ -185,7 +186,11 @@ export async function main(argv: string[]): Promise<void> {
   await new Promise<void>((resolveStop) => {
     const stop = () => {
       // containers keep running under conmon; the next daemon picks them up
-      void daemon.close().finally(resolveStop);
+      void daemon.close().finally(() => {
+        resolveStop();
+        // open log followers or timers must not keep a stopped daemon around
+        setTimeout(() => process.exit(0), 100).unref();
+      });
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

@@ -36,6 +36,16 @@ import { buildRecord } from './config.js';
 import type { CgroupPort, ImagePort, MonitorPort, RuntimePort, SnapshotPort, SpecPort } from './ports.js';
 import type { Db } from '../../state/index.js';
 
+/** Alive and not a zombie (a dead conmon may wait a while to be reaped by pid 1). */
+async function isProcessAlive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 export interface ContainerServiceOptions {
   /** PURE_ROOT: containers live in <root>/containers/<id>/. */
   root: string;
@@ -60,6 +70,7 @@ export class ContainerService {
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #restartTimers = new Map<string, NodeJS.Timeout>();
   #exitWatch: { close(): void } | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: ContainerServiceOptions) {
     this.#o = opts;
@@ -83,14 +94,40 @@ export class ContainerService {
     return `${this.#o.cgroupParent ?? '/pure'}/${id}`;
   }
 
-  /** Begin watching conmon's exit files. Call once, after recovery. */
+  /** Begin watching conmon's exit files, and sweeping for monitors that died. Call once, after recovery. */
   watch(): void {
     this.#exitWatch ??= this.#o.monitor.watchExits((id, code) => {
       this.handleExit(id, code).catch((e: unknown) => this.events.emit('error', e));
     });
+    this.#sweepTimer ??= setInterval(() => void this.sweepLostMonitors().catch((e: unknown) => this.events.emit('error', e)), 2000);
+    this.#sweepTimer.unref();
+  }
+
+  /**
+   * A safety net under the exit files: a running container whose conmon is gone (killed by someone, or by
+   * the OOM killer) would otherwise stay "running" forever and every `wait` on it would hang. Checking a
+   * pid is one read of /proc per running container.
+   */
+  async sweepLostMonitors(): Promise<string[]> {
+    const lost: string[] = [];
+    for (const rec of this.repo.list()) {
+      if ((rec.status !== 'running' && rec.status !== 'paused') || rec.conmonPid <= 0) continue;
+      if (await isProcessAlive(rec.conmonPid)) continue;
+      const code = await this.#o.monitor.readExitCode(rec.id);
+      if (code !== null) continue; // the watcher has it
+      await this.#locked(rec.id, async () => {
+        const cur = this.repo.get(rec.id);
+        if (!cur || !isActive(cur.status) || cur.conmonPid !== rec.conmonPid) return;
+        cur.error = `the container's monitor (conmon pid ${rec.conmonPid}) died without recording an exit code`;
+        await this.#finishExit(cur, (await this.#o.monitor.readExitCode(rec.id)) ?? 255);
+      });
+      lost.push(rec.id);
+    }
+    return lost;
   }
 
   close(): void {
+    clearInterval(this.#sweepTimer);
     this.#exitWatch?.close();
     for (const t of this.#restartTimers.values()) clearTimeout(t);
     this.#restartTimers.clear();
