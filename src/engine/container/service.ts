@@ -10,9 +10,8 @@
  * Each container's actions run one at a time (a per-id lock); reads never wait on it.
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, rm, writeFile, readFile, copyFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { totalmem } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { Conflict, InvalidArgument, NotFound, FailedPrecondition, messageOf } from '../../errors/index.js';
@@ -32,19 +31,13 @@ import { generateName, newContainerId, validateName } from './names.js';
 import { readLog, type ReadLogOptions } from './logs.js';
 import { restartDelayMs, shouldRestart } from './restart-policy.js';
 import { matchesFilters, parseFilters } from './filters.js';
+import { isProcessAlive } from './proc.js';
+import { toInspect, toSummary } from './views.js';
+import { sampleStats } from './stats.js';
+import { writeEtcFiles } from './etc-files.js';
 import { buildRecord } from './config.js';
 import type { CgroupPort, ImagePort, MonitorPort, RuntimePort, SnapshotPort, SpecPort } from './ports.js';
 import type { Db } from '../../state/index.js';
-
-/** Alive and not a zombie (a dead conmon may wait a while to be reaped by pid 1). */
-async function isProcessAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 export interface ContainerServiceOptions {
   /** PURE_ROOT: containers live in <root>/containers/<id>/. */
@@ -241,7 +234,7 @@ export class ContainerService {
     const rootfs = (await this.#o.snapshotter.isMounted(id))
       ? this.#o.snapshotter.rootfs(id)
       : await this.#o.snapshotter.mount(id, this.#o.images.layerDirs(image));
-    const etcFiles = await this.#writeEtcFiles(rec);
+    const etcFiles = await writeEtcFiles(this.dir(id), rec, this.#o.resolvConf ?? '/etc/resolv.conf');
     const user = await this.#o.spec.resolveUser(rootfs, c.user ?? '');
     const args = [...c.entrypoint, ...c.cmd];
     if (args.length === 0) throw new InvalidArgument(`container "${rec.name}" has no command: give one or use an image with a Cmd`);
@@ -285,19 +278,6 @@ export class ContainerService {
     rec.exitCode = 0;
     rec.oomKilled = false;
     this.repo.update(rec);
-  }
-
-  async #writeEtcFiles(rec: ContainerRecord): Promise<{ hosts: string; hostname: string; resolvConf: string }> {
-    const dir = this.dir(rec.id);
-    const hostname = rec.config.hostname ?? rec.id.slice(0, 12);
-    const files = { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
-    await writeFile(files.hostname, `${hostname}\n`);
-    await writeFile(
-      files.hosts,
-      `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`,
-    );
-    await copyFile(this.#o.resolvConf ?? '/etc/resolv.conf', files.resolvConf).catch(() => writeFile(files.resolvConf, ''));
-    return files;
   }
 
   /** Process one exit reported by conmon (or found at recovery). Idempotent. */
@@ -532,51 +512,12 @@ export class ContainerService {
       .list()
       .filter((r) => opts.all || filters.has('status') || isActive(r.status))
       .filter((r) => matchesFilters(r, filters))
-      .map((r) => ({
-        id: r.id,
-        name: r.name,
-        image: r.image,
-        imageId: r.imageId,
-        command: [...r.config.entrypoint, ...r.config.cmd].join(' '),
-        created: r.created,
-        state: r.status,
-        exitCode: r.exitCode,
-        startedAt: r.startedAt,
-        finishedAt: r.finishedAt,
-        labels: r.config.labels ?? {},
-      }));
+      .map(toSummary);
   }
 
   inspect(ref: string): ContainerInspect {
     const r = this.resolve(ref);
-    const argv = [...r.config.entrypoint, ...r.config.cmd];
-    return {
-      id: r.id,
-      name: r.name,
-      created: r.created,
-      image: r.image,
-      imageId: r.imageId,
-      path: argv[0] ?? '',
-      args: argv.slice(1),
-      state: {
-        status: r.status,
-        running: r.status === 'running' || r.status === 'paused',
-        paused: r.status === 'paused',
-        restarting: r.status === 'restarting',
-        oomKilled: r.oomKilled,
-        pid: r.pid,
-        exitCode: r.exitCode,
-        error: r.error,
-        startedAt: r.startedAt,
-        finishedAt: r.finishedAt,
-      },
-      restartCount: r.restartCount,
-      config: r.config,
-      runtime: r.runtime,
-      snapshotter: r.snapshotter,
-      rootfs: this.#o.snapshotter.rootfs(r.id),
-      logPath: this.logPath(r.id),
-    };
+    return toInspect(r, { rootfs: this.#o.snapshotter.rootfs(r.id), logPath: this.logPath(r.id) });
   }
 
   /** Log entries; with follow, until the container stops (or, with untilNextExit, until its next exit). */
@@ -609,33 +550,7 @@ export class ContainerService {
 
   async stats(ref: string): Promise<ContainerStats> {
     const rec = this.resolve(ref);
-    const path = this.cgroupsPath(rec.id);
-    const a = rec.status === 'running' || rec.status === 'paused' ? await this.#o.cgroups.stats(path) : null;
-    let cpuPercent = 0;
-    let b = a;
-    if (a) {
-      const t0 = process.hrtime.bigint();
-      await new Promise((r) => setTimeout(r, 100));
-      b = (await this.#o.cgroups.stats(path)) ?? a;
-      const dt = Number(process.hrtime.bigint() - t0);
-      cpuPercent = dt > 0 ? ((b.cpuUsageNs - a.cpuUsageNs) / dt) * 100 : 0;
-    }
-    const limit = b?.memoryLimit && b.memoryLimit < totalmem() ? b.memoryLimit : totalmem();
-    const usage = b?.memoryUsage ?? 0;
-    return {
-      id: rec.id,
-      name: rec.name,
-      read: this.#now(),
-      cpuPercent: Math.max(0, cpuPercent),
-      cpuUsageNs: b?.cpuUsageNs ?? 0,
-      onlineCpus: (await import('node:os')).availableParallelism(),
-      memoryUsage: usage,
-      memoryLimit: limit,
-      memoryPercent: limit > 0 ? (usage / limit) * 100 : 0,
-      pids: b?.pids ?? 0,
-      blkioRead: b?.blkioRead ?? 0,
-      blkioWrite: b?.blkioWrite ?? 0,
-    };
+    return sampleStats(this.#o.cgroups, this.cgroupsPath(rec.id), rec, this.#now());
   }
 
   /** Start a process in a running container; the caller pipes its stdio. */
