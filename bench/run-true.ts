@@ -24,12 +24,10 @@ await runTimingBenchmark({
       binary: 'podman',
       probes: [['podman', 'image', 'exists', IMG]],
     }),
-    // TODO(lead): Pure's candidate. Needs `pure` on PATH, its daemon up, and the image imported
-    // (`pure import /tmp/pure-bench-busybox.tar pure-bench/busybox`, done by scripts/install-peers.sh).
-    // Replace the probe by `pure image inspect IMG` (or whatever the CLI names it) once it exists.
+    // Needs `pure` on PATH, its daemon up, and the image imported (scripts/install-peers.sh does it).
     cliCandidate('pure run', ['pure', 'run', '--rm', '--network', 'none', IMG, 'true'], {
       binary: 'pure',
-      probes: [],
+      probes: [['pure', 'image', 'inspect', IMG]],
     }),
   ],
 });

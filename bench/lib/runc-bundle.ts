@@ -5,9 +5,10 @@
  * `--root` state directory, so the benchmark neither sees nor touches anyone else's runc containers.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBusyboxRootfs } from '../../test/fixtures/busybox.js';
+import { buildSpec, nofileCeiling } from '../../src/engine/runtime/index.js';
 import { output, spawnChecked } from './command.js';
 import type { Candidate } from './runner.js';
 
@@ -16,7 +17,15 @@ interface OciProcess {
   args?: string[];
 }
 
-export function runcRunCandidate(name = 'runc run (bare)', opts: { runc?: string; cmd?: readonly string[] } = {}): Candidate {
+/**
+ * `spec: 'pure'` writes the config.json Pure's daemon would write for the same container (its seccomp
+ * profile, capabilities, masked paths, mounts, rlimits): the "equivalent bundle" the engine is compared
+ * with. `spec: 'runc'` (default) keeps `runc spec`'s minimal config, which has no seccomp filter.
+ */
+export function runcRunCandidate(
+  name = 'runc run (bare)',
+  opts: { runc?: string; cmd?: readonly string[]; spec?: 'runc' | 'pure' } = {},
+): Candidate {
   const runc = opts.runc ?? 'runc';
   let dir = '';
   let seq = 0;
@@ -33,7 +42,18 @@ export function runcRunCandidate(name = 'runc run (bare)', opts: { runc?: string
       // No terminal: the benchmark has none to give, and every peer runs `true` detached from a tty.
       config.process.terminal = false;
       config.process.args = [...(opts.cmd ?? ['true'])];
-      await writeFile(configPath, JSON.stringify(config, null, 2));
+      const spec =
+        opts.spec === 'pure'
+          ? buildSpec({
+              id: `pure-bench-${process.pid}`,
+              rootfs: join(bundle(), 'rootfs'),
+              args: [...(opts.cmd ?? ['true'])],
+              cgroupsPath: `/pure-bench/${process.pid}`,
+              nofileCeiling: (await nofileCeiling()) ?? undefined,
+              kernelRelease: release(),
+            })
+          : config;
+      await writeFile(configPath, JSON.stringify(spec, null, 2));
     },
     async run() {
       seq += 1;
