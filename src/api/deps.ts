@@ -1,6 +1,7 @@
 /** What the API layer calls: domain services built by the daemon's composition root. */
 import type { Readable } from 'node:stream';
 import type { ContainerService } from '../engine/container/index.js';
+import type { VolumeService } from '../engine/volume/index.js';
 import type { ImageInspect, VersionInfo } from './types.js';
 
 export interface ImageApi {
@@ -15,5 +16,6 @@ export interface ImageApi {
 export interface ApiDeps {
   containers: ContainerService;
   images: ImageApi;
+  volumes: VolumeService;
   version: () => VersionInfo;
 }

@@ -61,6 +61,14 @@ export const ContainerCreateBody = Type.Object(
     binds: Type.Optional(
       Type.Array(Type.Object({ source: Type.String(), destination: Type.String(), readOnly: Type.Boolean() })),
     ),
+    volumes: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { source: Type.Optional(Type.String()), destination: Type.String(), readOnly: Type.Boolean(), noCopy: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
     network: Type.Optional(Type.String()),
     restartPolicy: Type.Optional(
       Type.Object({
@@ -87,6 +95,20 @@ export const ExecCreateBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** DELETE /containers/{id}: v=1 also removes the container's anonymous volumes (docker rm -v). */
+export const ContainerRemoveQuery = Type.Object({ force: Type.Optional(Bool), v: Type.Optional(Bool) });
+
+export const VolumeParams = Type.Object({ name: Type.String({ minLength: 1 }) });
+export const VolumeCreateBody = Type.Object(
+  { name: Type.Optional(Type.String()), labels: Type.Optional(Type.Record(Type.String(), Type.String())) },
+  { additionalProperties: false },
+);
+export const VolumeListQuery = Type.Object({ filter: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])) });
+export const VolumePruneQuery = Type.Object({
+  all: Type.Optional(Bool),
+  filter: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+});
 
 export function truthy(v: unknown): boolean {
   return v === true || v === '1' || v === 'true';

@@ -12,6 +12,7 @@ import { attachUpgradeHandler } from './streams.js';
 import { systemRoutes } from './routes/system.js';
 import { imageRoutes } from './routes/images.js';
 import { containerRoutes } from './routes/containers.js';
+import { volumeRoutes } from './routes/volumes.js';
 import type { ApiError } from './types.js';
 
 export const API_VERSION = '1';
@@ -50,6 +51,7 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
       await v1.register(systemRoutes(deps));
       await v1.register(imageRoutes(deps));
       await v1.register(containerRoutes(deps, execs));
+      await v1.register(volumeRoutes(deps));
       v1.get('/openapi.json', { schema: { summary: 'This document' } }, async () => openapi.document(deps.version().version));
     },
     { prefix: '/v1' },

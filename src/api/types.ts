@@ -30,6 +30,11 @@
  *   GET    /v1/containers/{id}/attach        WebSocket (see AttachFrame) — ?logs=1 replays output from the start
  *   POST   /v1/containers/{id}/exec          → ExecCreateResponse     (body: ExecCreateRequest)
  *   GET    /v1/exec/{execId}/start           WebSocket (see AttachFrame)
+ *   POST   /v1/volumes                       → Volume                 (body: VolumeCreateRequest; an existing name is returned as is)
+ *   GET    /v1/volumes?filter=k=v            → Volume[]               (filter repeatable: name, label=k[=v], dangling)
+ *   GET    /v1/volumes/{name}                → Volume
+ *   DELETE /v1/volumes/{name}?force=1        → {}                     (refused while a container uses it; force ignores a missing one)
+ *   POST   /v1/volumes/prune?all=1&filter=label=k  → VolumePruneResponse (unused anonymous volumes; all=1: named ones too)
  *
  * Errors: any status >= 400 carries ApiError; `code` is one of src/errors' catalog.
  *
@@ -120,6 +125,14 @@ export interface BindMount {
   readOnly: boolean;
 }
 
+/** A volume mounted into a container. No source: a new anonymous volume (its name is filled in at create). */
+export interface VolumeMount {
+  source?: string; // volume name
+  destination: string; // absolute container path
+  readOnly: boolean;
+  noCopy?: boolean; // do not fill a new, empty volume from the image's content at destination
+}
+
 export interface ContainerCreateRequest {
   image: string;
   name?: string;
@@ -137,6 +150,7 @@ export interface ContainerCreateRequest {
   readOnly?: boolean;
   tmpfs?: Record<string, string>; // container path → mount options ("" for defaults)
   binds?: BindMount[];
+  volumes?: VolumeMount[]; // -v NAME:/path, -v /path, --mount type=volume; at create the image's VOLUME paths join as anonymous ones
   network?: string; // "none" | "host" (default "none" until user networks exist)
   restartPolicy?: RestartPolicy;
   resources?: Resources;
@@ -242,3 +256,23 @@ export type AttachControl =
   | { type: 'error'; code: ApiError['code']; message: string }
   | { type: 'resize'; rows: number; cols: number }
   | { type: 'eof' };
+
+export interface VolumeCreateRequest {
+  name?: string; // [a-zA-Z0-9][a-zA-Z0-9_.-]+; default a new 64-hex name
+  labels?: Record<string, string>;
+}
+
+export interface Volume {
+  name: string;
+  driver: 'local';
+  mountpoint: string; // <root>/volumes/<name>/_data
+  createdAt: string;
+  labels: Record<string, string>;
+  scope: 'local';
+  anonymous: boolean; // made for a container (-v /path, an image VOLUME); rm -v and run --rm remove it
+}
+
+export interface VolumePruneResponse {
+  volumesDeleted: string[];
+  spaceReclaimed: number; // bytes
+}

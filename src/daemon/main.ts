@@ -17,6 +17,7 @@ import { detectSnapshotter, newSnapshotter, type SnapshotterKind } from '../engi
 import { Conmon, RuncDriver, CrunDriver, detectRuntimes, type RuntimeDriver } from '../engine/runtime/index.js';
 import { CgroupReader, detectCgroupMode } from '../engine/cgroup/index.js';
 import { ContainerService, recoverContainers } from '../engine/container/index.js';
+import { VolumeService } from '../engine/volume/index.js';
 import { buildApi } from '../api/index.js';
 import type { VersionInfo } from '../api/index.js';
 import { run } from '../lib/index.js';
@@ -81,9 +82,12 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     socketDir: dirs.sockets,
     bundleOf: (id) => join(dirs.containers, id, 'bundle'),
   });
-  const containers = new ContainerService({
+  // usersOf is called only after both exist: volumes and containers refer to each other (rm checks, attach)
+  const volumes: VolumeService = new VolumeService({ root, db, usersOf: (name): string[] => containers.repo.usersOfVolume(name) });
+  const containers: ContainerService = new ContainerService({
     root,
     db,
+    volumes,
     images: {
       get: (ref) => images.get(ref),
       layerDirs: (img) => images.layerDirs(images.get(img.id)),
@@ -97,10 +101,11 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   });
   containers.events.on('error', (e: unknown) => process.stderr.write(`pure daemon: ${messageOf(e)}\n`));
 
+  const volReport = await volumes.recover();
   const report = await recoverContainers({ root, service: containers, runtime, monitor, snapshotter, cgroups: cgroupPort(cgroups, cgroupParent) });
-  const repaired = Object.entries(report).filter(([, v]) => (v as string[]).length > 0);
+  const repaired = Object.entries({ ...report, ...volReport }).filter(([, v]) => v.length > 0);
   if (repaired.length > 0) {
-    process.stderr.write(`pure daemon: recovered ${repaired.map(([k, v]) => `${k}=${(v as string[]).length}`).join(' ')}\n`);
+    process.stderr.write(`pure daemon: recovered ${repaired.map(([k, v]) => `${k}=${v.length}`).join(' ')}\n`);
   }
   containers.watch();
 
@@ -118,7 +123,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     root,
   });
 
-  const app = buildApi({ containers, images: imageApi(images), version }, { logger: o.logLevel === 'debug' });
+  const app = buildApi({ containers, images: imageApi(images), volumes, version }, { logger: o.logLevel === 'debug' });
   await rm(socketPath, { force: true });
   await app.listen({ path: socketPath });
   await chmod(socketPath, 0o600);

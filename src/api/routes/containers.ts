@@ -3,7 +3,7 @@ import type { Static } from '@sinclair/typebox';
 import { Readable } from 'node:stream';
 import type { ApiDeps } from '../deps.js';
 import {
-  ContainerCreateBody, ExecCreateBody, ForceQuery, IdParams, ListQuery, LogsQuery, SignalQuery, StatsQuery, TimeoutQuery, truthy,
+  ContainerCreateBody, ContainerRemoveQuery, ExecCreateBody, IdParams, ListQuery, LogsQuery, SignalQuery, StatsQuery, TimeoutQuery, truthy,
 } from '../schemas.js';
 import type { ContainerCreateRequest, ExecCreateRequest } from '../types.js';
 import type { ExecRegistry } from '../exec-registry.js';
@@ -43,8 +43,9 @@ export function containerRoutes(deps: ApiDeps, execs: ExecRegistry) {
       return c.wait((req.params as Static<typeof IdParams>).id, ac.signal);
     });
 
-    app.delete('/containers/:id', { schema: { summary: 'Remove a container', params: IdParams, querystring: ForceQuery } }, async (req) => {
-      await c.remove((req.params as Static<typeof IdParams>).id, { force: truthy((req.query as Static<typeof ForceQuery>).force) });
+    app.delete('/containers/:id', { schema: { summary: 'Remove a container (v=1: and its anonymous volumes)', params: IdParams, querystring: ContainerRemoveQuery } }, async (req) => {
+      const q = req.query as Static<typeof ContainerRemoveQuery>;
+      await c.remove((req.params as Static<typeof IdParams>).id, { force: truthy(q.force), volumes: truthy(q.v) });
       return {};
     });
 

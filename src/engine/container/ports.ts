@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import type { BindMount, ImageConfig, Resources } from '../../api/types.js';
+import type { BindMount, ContainerCreateRequest, ImageConfig, Resources, VolumeMount } from '../../api/types.js';
 
 export interface ImageView {
   id: string;
@@ -107,4 +107,19 @@ export interface SpecInput {
 export interface SpecPort {
   build(input: SpecInput): object;
   resolveUser(rootfs: string, user: string): Promise<{ uid: number; gid: number; additionalGids: number[] }>;
+}
+
+/** Volumes (src/engine/volume): what a container mounts, made at create, bound at start, released at rm. */
+export interface VolumePort {
+  /**
+   * Synchronous on purpose: the volumes and the record that refers to them are written in one tick, so a
+   * concurrent `volume rm` cannot remove a volume between the two. Returns the volumes with every name set
+   * (the request's plus the image's VOLUME paths) and the names it made (to undo a failed create).
+   */
+  attach(req: ContainerCreateRequest, image: ImageConfig): { volumes: VolumeMount[]; created: string[] };
+  /** Docker's copy-up: fill still-empty volumes from the image content at their paths. */
+  populate(volumes: readonly VolumeMount[], rootfs: string): Promise<void>;
+  binds(volumes: readonly VolumeMount[]): BindMount[];
+  /** Remove those of `names` no container uses any more (only the anonymous ones, with anonymousOnly). */
+  release(names: readonly string[], opts: { anonymousOnly: boolean }): Promise<void>;
 }

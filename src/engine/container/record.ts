@@ -30,6 +30,8 @@ export interface ContainerRecord {
   /** Set by stop/kill from the user: restart policies leave it alone (docker's "manually stopped"). */
   manuallyStopped: boolean;
   conmonPid: number;
+  /** Set by `rm -v`: finishRemove (also after a crash) removes the anonymous volumes as well. */
+  removeVolumes?: boolean;
   snapshotter: string;
   runtime: string;
 }
@@ -108,6 +110,13 @@ export class ContainerRepository {
   list(): ContainerRecord[] {
     const rows = this.#db.prepare('SELECT data FROM containers ORDER BY created DESC').all() as { data: string }[];
     return rows.map((r) => JSON.parse(r.data) as ContainerRecord);
+  }
+
+  /** Names of the containers (running or not) that mount volume `name`: such a volume cannot be removed. */
+  usersOfVolume(name: string): string[] {
+    return this.list()
+      .filter((r) => (r.config.volumes ?? []).some((v) => v.source === name))
+      .map((r) => r.name);
   }
 
   addIntent(containerId: string, op: IntentOp): number {

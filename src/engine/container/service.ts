@@ -36,7 +36,7 @@ import { toInspect, toSummary } from './views.js';
 import { sampleStats } from './stats.js';
 import { writeEtcFiles } from './etc-files.js';
 import { buildRecord } from './config.js';
-import type { CgroupPort, ImagePort, MonitorPort, RuntimePort, SnapshotPort, SpecPort } from './ports.js';
+import type { CgroupPort, ImagePort, MonitorPort, RuntimePort, SnapshotPort, SpecPort, VolumePort } from './ports.js';
 import type { Db } from '../../state/index.js';
 
 export interface ContainerServiceOptions {
@@ -49,6 +49,8 @@ export interface ContainerServiceOptions {
   monitor: MonitorPort;
   cgroups: CgroupPort;
   spec: SpecPort;
+  /** Named and anonymous volumes; without it a request with volumes is refused. */
+  volumes?: VolumePort;
   /** cgroup parent of every container (`<parent>/<id>`). Default /pure. */
   cgroupParent?: string;
   /** The host's resolv.conf, copied into each container. Default /etc/resolv.conf. */
@@ -165,12 +167,18 @@ export class ContainerService {
       snapshotter: this.#o.snapshotter.name,
       runtime: this.#o.runtime.name,
     });
+    if (!this.#o.volumes && (req.volumes?.length ?? 0) > 0) throw new FailedPrecondition('volumes are not available in this daemon');
+    // attach is synchronous: the volumes and the record naming them are written in this same tick
+    const attached = this.#o.volumes?.attach(record.config, image.config);
+    if (attached) record.config.volumes = attached.volumes;
     const intent = this.repo.insertWithIntent(record, 'create');
     try {
       await mkdir(this.dir(id), { recursive: true, mode: 0o700 });
-      await this.#o.snapshotter.prepare(id, this.#o.images.layerDirs(image));
+      const rootfs = await this.#o.snapshotter.prepare(id, this.#o.images.layerDirs(image));
+      await this.#o.volumes?.populate(record.config.volumes ?? [], rootfs);
     } catch (e) {
       await this.#undoCreate(id);
+      await this.#o.volumes?.release(attached?.created ?? [], { anonymousOnly: false }).catch(() => undefined);
       throw e;
     }
     this.repo.completeIntent(intent);
@@ -249,7 +257,7 @@ export class ContainerService {
       hostname: c.hostname ?? id.slice(0, 12),
       terminal: c.tty ?? false,
       consoleSize: c.consoleSize,
-      binds: c.binds ?? [],
+      binds: [...(c.binds ?? []), ...(this.#o.volumes?.binds(c.volumes ?? []) ?? [])],
       tmpfs: c.tmpfs ?? {},
       etcFiles,
       network: c.network === 'host' ? 'host' : 'none',
@@ -476,7 +484,8 @@ export class ContainerService {
     });
   }
 
-  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+  /** With volumes (rm -v), the container's anonymous volumes go too. */
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.resolve(ref);
     if (rec.status === 'removing') return;
     if (isActive(rec.status)) {
@@ -489,6 +498,7 @@ export class ContainerService {
       this.#cancelRestart(cur);
       if (isActive(cur.status)) throw new Conflict(`cannot remove container "${cur.name}": it is still ${cur.status}`);
       cur.status = 'removing';
+      if (opts.volumes) cur.removeVolumes = true;
       this.repo.update(cur);
       this.repo.addIntent(cur.id, 'remove');
       // an exited or never-started container has no runtime state left (#finishExit released it)
@@ -502,7 +512,12 @@ export class ContainerService {
     if (!opts.runtimeReleased) await this.#releaseRuntime(id).catch(() => undefined);
     await this.#o.snapshotter.remove(id);
     await rm(this.dir(id), { recursive: true, force: true });
+    const rec = this.repo.get(id);
     this.repo.delete(id);
+    // docker: rm -v and run --rm take the anonymous volumes along; named ones always stay
+    if (rec && (rec.removeVolumes || rec.config.autoRemove)) {
+      await this.#o.volumes?.release((rec.config.volumes ?? []).map((v) => v.source ?? ''), { anonymousOnly: true }).catch((e: unknown) => this.events.emit('error', e));
+    }
     this.events.emit(`removed:${id}`);
   }
 
