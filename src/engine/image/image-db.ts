@@ -20,6 +20,12 @@ const MIGRATIONS = [
      chain_id TEXT PRIMARY KEY,
      diff_id TEXT NOT NULL,
      size INTEGER NOT NULL);`,
+  // Pure stores its own manifest (uncompressed layers), so the digest a registry served is kept beside it:
+  // `name@sha256:…` resolves to the image it was pulled as (docker's RepoDigests).
+  `CREATE TABLE image_digests (
+     ref TEXT PRIMARY KEY,
+     image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);
+   CREATE INDEX image_digests_by_image ON image_digests(image_id);`,
 ];
 
 interface ImageRow {
@@ -42,12 +48,13 @@ export class ImageDb {
   all(): ImageRecord[] {
     const rows = this.db.prepare('SELECT * FROM images ORDER BY created DESC, id').all() as ImageRow[];
     const tags = this.db.prepare('SELECT ref, image_id FROM image_tags ORDER BY ref').all() as { ref: string; image_id: string }[];
-    return rows.map((r) => toRecord(r, tags.filter((t) => t.image_id === r.id).map((t) => t.ref)));
+    const digests = this.db.prepare('SELECT ref, image_id FROM image_digests ORDER BY ref').all() as { ref: string; image_id: string }[];
+    return rows.map((r) => withDigests(toRecord(r, tags.filter((t) => t.image_id === r.id).map((t) => t.ref)), digests.filter((d) => d.image_id === r.id).map((d) => d.ref)));
   }
 
   byId(id: string): ImageRecord | undefined {
     const row = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
-    return row && toRecord(row, this.tagsOf(id));
+    return row && withDigests(toRecord(row, this.tagsOf(id)), this.digestsOf(id));
   }
 
   idsWithPrefix(hexPrefix: string): string[] {
@@ -70,8 +77,19 @@ export class ImageDb {
     return rows.map((r) => r.ref);
   }
 
+  /** `name@sha256:…` as pulled from a registry → image id. */
+  digestTarget(ref: string): string | undefined {
+    const row = this.db.prepare('SELECT image_id FROM image_digests WHERE ref = ?').get(ref) as { image_id: string } | undefined;
+    return row?.image_id;
+  }
+
+  digestsOf(id: string): string[] {
+    const rows = this.db.prepare('SELECT ref FROM image_digests WHERE image_id = ? ORDER BY ref').all(id) as { ref: string }[];
+    return rows.map((r) => r.ref);
+  }
+
   /** Insert (or keep) the image and point each tag at it, taking tags away from other images. */
-  save(image: ImageRecord, tags: readonly string[]): void {
+  save(image: ImageRecord, tags: readonly string[], repoDigests: readonly string[] = []): void {
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -80,6 +98,9 @@ export class ImageDb {
         )
         .run(image.id, image.manifestDigest, image.created, image.architecture, image.os, JSON.stringify(image.config), JSON.stringify(image.layers), image.size);
       for (const t of tags) this.setTag(t, image.id);
+      for (const d of repoDigests) {
+        this.db.prepare('INSERT INTO image_digests (ref, image_id) VALUES (?, ?) ON CONFLICT(ref) DO UPDATE SET image_id = excluded.image_id').run(d, image.id);
+      }
     })();
   }
 
@@ -111,6 +132,11 @@ export class ImageDb {
   layerChainIds(): string[] {
     return (this.db.prepare('SELECT chain_id FROM image_layers').all() as { chain_id: string }[]).map((r) => r.chain_id);
   }
+}
+
+function withDigests(image: ImageRecord, repoDigests: string[]): ImageRecord {
+  if (repoDigests.length > 0) image.repoDigests = repoDigests;
+  return image;
 }
 
 function toRecord(r: ImageRow, repoTags: string[]): ImageRecord {

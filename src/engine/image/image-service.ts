@@ -112,7 +112,12 @@ export class ImageService {
    * Add an image from its config bytes and one opener per layer (lowest first; plain or gzip tar), e.g. from
    * a registry pull. Each layer is checked against the config's `rootfs.diff_ids`; present layers are reused.
    */
-  async install(configBytes: Buffer, layers: readonly (() => Promise<Readable>)[], repoTags: readonly string[], opts: { signal?: AbortSignal } = {}): Promise<ImageRecord> {
+  async install(
+    configBytes: Buffer,
+    layers: readonly (() => Promise<Readable>)[],
+    repoTags: readonly string[],
+    opts: { signal?: AbortSignal; repoDigests?: readonly string[] } = {},
+  ): Promise<ImageRecord> {
     const id = sha256(configBytes);
     const config = parseConfig(id, configBytes);
     if (config.rootfs.diff_ids.length !== layers.length) {
@@ -130,7 +135,12 @@ export class ImageService {
       this.dropUnreferencedLayers(added);
       throw withContext(`cannot add image ${id}`, e);
     }
-    return this.commit(configBytes, added, repoTags.map((t) => parseTaggedReference(t)));
+    return this.commit(configBytes, added, repoTags.map((t) => parseTaggedReference(t)), opts.repoDigests);
+  }
+
+  /** A private scratch directory under `<root>/tmp` (a pull's staged blobs); removed by the next start if left. */
+  async scratchDir(): Promise<string> {
+    return mkdtemp(join(this.tmp, 'load-'));
   }
 
   list(): ImageRecord[] {
@@ -180,7 +190,7 @@ export class ImageService {
     return image.layers.map((l) => this.layers.path(l.chainId));
   }
 
-  private async commit(configBytes: Buffer, layers: LayerRecord[], tags: string[]): Promise<ImageRecord> {
+  private async commit(configBytes: Buffer, layers: LayerRecord[], tags: string[], repoDigests: readonly string[] = []): Promise<ImageRecord> {
     const id = sha256(configBytes);
     const config = parseConfig(id, configBytes);
     await this.content.write(configBytes, { digest: id });
@@ -204,14 +214,16 @@ export class ImageService {
       layers,
       manifestDigest: manifestBlob.digest,
     };
-    this.db.save(record, tags);
+    this.db.save(record, tags, repoDigests);
     return this.get(id);
   }
 
   private resolve(ref: string): string | undefined {
     if (FULL_ID.test(ref)) return ref;
     const named = tryParse(ref);
-    if (named?.digest !== undefined) return this.db.byManifest(named.digest) ?? (this.db.byId(named.digest) ? named.digest : undefined);
+    if (named?.digest !== undefined) {
+      return this.db.digestTarget(`${named.name}@${named.digest}`) ?? this.db.byManifest(named.digest) ?? (this.db.byId(named.digest) ? named.digest : undefined);
+    }
     const tagged = named && this.db.tagTarget(formatReference(named));
     if (tagged !== undefined) return tagged;
     if (HEX_PREFIX.test(ref)) {

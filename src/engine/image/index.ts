@@ -10,3 +10,5 @@ export { parseReference, formatReference, parseTaggedReference, type Reference }
 export { chainIdOf } from './layer-store.js';
 export type { ImageConfig, ImageRecord, LayerRecord, OciImageConfig, OciManifest, OciIndex, OciDescriptor } from './types.js';
 export { parseChanges } from './changes.js';
+export { pullImage, type PullOptions, type PullResult } from './image-pull.js';
+export type { TransferEvent, ProgressSink } from './transfer-progress.js';

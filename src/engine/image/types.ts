@@ -46,6 +46,8 @@ export interface ImageRecord {
   layers: LayerRecord[];
   /** Digest of the OCI manifest Pure stored for the image (uncompressed layers). */
   manifestDigest: string;
+  /** `name@sha256:…` of the manifests (or indexes) the image was pulled as; absent when never pulled. */
+  repoDigests?: string[];
 }
 
 /** The OCI image config document (image-spec config.md), as far as Pure reads it. */
