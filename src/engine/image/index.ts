@@ -12,3 +12,5 @@ export type { ImageConfig, ImageRecord, LayerRecord, OciImageConfig, OciManifest
 export { parseChanges } from './changes.js';
 export { pullImage, type PullOptions, type PullResult } from './image-pull.js';
 export type { TransferEvent, ProgressSink } from './transfer-progress.js';
+export { pushImage, type PushOptions, type PushResult } from './image-push.js';
+export { saveImages, type SaveOptions } from './image-save.js';
