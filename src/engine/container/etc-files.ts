@@ -2,7 +2,7 @@
  * The files docker writes for every container and bind-mounts over the image's: /etc/hostname, /etc/hosts,
  * /etc/resolv.conf. They live in the container's own directory, never in the image.
  */
-import { copyFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerRecord } from './record.js';
 
@@ -17,6 +17,7 @@ export async function writeEtcFiles(dir: string, rec: ContainerRecord, hostResol
   const files = { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
   await writeFile(files.hostname, `${hostname}\n`);
   await writeFile(files.hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`);
-  await copyFile(hostResolvConf, files.resolvConf).catch(() => writeFile(files.resolvConf, ''));
+  // a copy of the content, not of the file: docker's is 0644 whatever the host's mode
+  await writeFile(files.resolvConf, await readFile(hostResolvConf).catch(() => ''), { mode: 0o644 });
   return files;
 }

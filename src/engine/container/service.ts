@@ -36,7 +36,7 @@ import { toInspect, toSummary } from './views.js';
 import { sampleStats } from './stats.js';
 import { writeEtcFiles } from './etc-files.js';
 import { buildRecord } from './config.js';
-import type { CgroupPort, ImagePort, MonitorPort, RuntimePort, SnapshotPort, SpecPort, VolumePort } from './ports.js';
+import type { CgroupPort, ImagePort, MonitorPort, RuntimePort, SnapshotPort, SpecPort, VolumePort, NetworkPort } from './ports.js';
 import type { Db } from '../../state/index.js';
 
 export interface ContainerServiceOptions {
@@ -51,6 +51,8 @@ export interface ContainerServiceOptions {
   spec: SpecPort;
   /** Named and anonymous volumes; without it a request with volumes is refused. */
   volumes?: VolumePort;
+  /** Networks (CNI); without it only --network none and host work. */
+  network?: NetworkPort;
   /** cgroup parent of every container (`<parent>/<id>`). Default /pure. */
   cgroupParent?: string;
   /** The host's resolv.conf, copied into each container. Default /etc/resolv.conf. */
@@ -116,6 +118,7 @@ export class ContainerService {
         cur.error = `the container's monitor (conmon pid ${rec.conmonPid}) died without recording an exit code`;
         await this.#finishExit(cur, (await this.#o.monitor.readExitCode(rec.id)) ?? 255);
       });
+      await this.#afterExit(rec.id);
       lost.push(rec.id);
     }
     return lost;
@@ -167,6 +170,11 @@ export class ContainerService {
       snapshotter: this.#o.snapshotter.name,
       runtime: this.#o.runtime.name,
     });
+    if (this.#o.network) this.#o.network.check(record.config);
+    else if (req.network === undefined) record.config.network = 'none'; // no network module: nothing to join
+    else if (req.network !== 'none' && req.network !== 'host') {
+      throw new FailedPrecondition(`networks are not available in this daemon: use --network none or host`);
+    }
     if (!this.#o.volumes && (req.volumes?.length ?? 0) > 0) throw new FailedPrecondition('volumes are not available in this daemon');
     // attach is synchronous: the volumes and the record naming them are written in this same tick
     const attached = this.#o.volumes?.attach(record.config, image.config);
@@ -217,6 +225,7 @@ export class ContainerService {
     } catch (e) {
       await this.#o.runtime.delete(id, { force: true }).catch(() => undefined);
       await this.#o.monitor.clearExit(id).catch(() => undefined);
+      await this.#o.network?.detach(id);
       const msg = messageOf(e);
       rec.status = rec.startedAt ? 'exited' : 'created';
       rec.error = msg;
@@ -244,6 +253,14 @@ export class ContainerService {
       : await this.#o.snapshotter.mount(id, this.#o.images.layerDirs(image));
     const etcFiles = await writeEtcFiles(this.dir(id), rec, this.#o.resolvConf ?? '/etc/resolv.conf');
     const user = await this.#o.spec.resolveUser(rootfs, c.user ?? '');
+    const net = await this.#o.network?.attach({
+      id,
+      name: rec.name,
+      hostname: c.hostname ?? id.slice(0, 12),
+      config: c,
+      exposedPorts: Object.keys(image.config.ExposedPorts ?? {}),
+      etcFiles,
+    });
     const args = [...c.entrypoint, ...c.cmd];
     if (args.length === 0) throw new InvalidArgument(`container "${rec.name}" has no command: give one or use an image with a Cmd`);
     const spec = this.#o.spec.build({
@@ -260,7 +277,7 @@ export class ContainerService {
       binds: [...(c.binds ?? []), ...(this.#o.volumes?.binds(c.volumes ?? []) ?? [])],
       tmpfs: c.tmpfs ?? {},
       etcFiles,
-      network: c.network === 'host' ? 'host' : 'none',
+      network: net ? { path: net.netnsPath } : c.network === 'host' ? 'host' : 'none',
       resources: c.resources ?? {},
       init: c.init ?? false,
       cgroupsPath: this.cgroupsPath(id),
@@ -324,6 +341,7 @@ export class ContainerService {
     await this.#o.cgroups.remove(this.cgroupsPath(id)).catch(() => undefined);
     await this.#o.monitor.clearExit(id);
     await this.#o.monitor.cleanup(id);
+    await this.#o.network?.detach(id);
   }
 
   /** --rm or the restart policy, once the exit is recorded. */
@@ -510,6 +528,7 @@ export class ContainerService {
   /** Every step is idempotent: also used to finish a remove interrupted by a crash. */
   async finishRemove(id: string, opts: { runtimeReleased?: boolean } = {}): Promise<void> {
     if (!opts.runtimeReleased) await this.#releaseRuntime(id).catch(() => undefined);
+    this.#o.network?.forget(id);
     await this.#o.snapshotter.remove(id);
     await rm(this.dir(id), { recursive: true, force: true });
     const rec = this.repo.get(id);
@@ -532,7 +551,9 @@ export class ContainerService {
 
   inspect(ref: string): ContainerInspect {
     const r = this.resolve(ref);
-    return toInspect(r, { rootfs: this.#o.snapshotter.rootfs(r.id), logPath: this.logPath(r.id) });
+    const view = toInspect(r, { rootfs: this.#o.snapshotter.rootfs(r.id), logPath: this.logPath(r.id) });
+    if (this.#o.network) view.networkSettings = this.#o.network.settings(r.id, r.config);
+    return view;
   }
 
   /** Log entries; with follow, until the container stops (or, with untilNextExit, until its next exit). */

@@ -28,7 +28,7 @@ export interface ExitWatcher {
 
 /**
  * Call `onExit(id, code)` once for every exit file already in `exitDir` and once for each new one.
- * Temp files (names starting with '.') are ignored. If an exit file is removed and written again (the
+ * Temp files (any name with a dot: conmon's `<id>.XXXXXX`) are ignored. If an exit file is removed and written again (the
  * same id run again), it is reported again.
  */
 export function watchExits(exitDir: string, onExit: (id: string, code: number) => void): ExitWatcher {
@@ -36,7 +36,10 @@ export function watchExits(exitDir: string, onExit: (id: string, code: number) =
   let closed = false;
 
   const check = async (id: string): Promise<void> => {
-    if (closed || id.startsWith('.')) return;
+    // conmon writes `<id>.XXXXXX` and renames it to `<id>` (glib's g_file_set_contents). A temp name must never
+    // be reported: whoever handles the "exit" of an unknown id deletes the file, conmon's rename then fails
+    // and conmon exits without recording the exit code at all. Container ids never contain a dot.
+    if (closed || id.includes('.')) return;
     const code = await readExitFile(exitDir, id).catch(() => null);
     if (code === null) {
       reported.delete(id);
