@@ -144,8 +144,8 @@ void test('the command is pid 1 of its own pid namespace and sees no host proces
   assert.match(out, /^daemon=0$/m, 'the daemon\'s pid is not visible');
 });
 
-void test('the default network is none: only the loopback interface exists', () => {
-  const out = shOk('cat /proc/net/dev');
+void test('--network none: only the loopback interface exists', () => {
+  const out = shOk('cat /proc/net/dev', ['--network', 'none']);
   const ifaces = out.split('\n').slice(2).filter(Boolean).map((l) => l.split(':')[0]!.trim());
   assert.deepEqual(ifaces, ['lo']);
 });
