@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { ContainerService } from '../engine/container/index.js';
 import type { VolumeService } from '../engine/volume/index.js';
 import type { ImageInspect, VersionInfo } from './types.js';
+import type { RegistryApi } from './routes/registry.js';
 
 export interface ImageApi {
   list(): ImageInspect[];
@@ -16,6 +17,8 @@ export interface ImageApi {
 export interface ApiDeps {
   containers: ContainerService;
   images: ImageApi;
+  /** Pull, push, save, login; absent in tests that need no registry. */
+  registry?: RegistryApi;
   volumes: VolumeService;
   version: () => VersionInfo;
 }

@@ -12,6 +12,7 @@ import { attachUpgradeHandler } from './streams.js';
 import { systemRoutes } from './routes/system.js';
 import { imageRoutes } from './routes/images.js';
 import { containerRoutes } from './routes/containers.js';
+import { registryRoutes } from './routes/registry.js';
 import { volumeRoutes } from './routes/volumes.js';
 import type { ApiError } from './types.js';
 
@@ -51,6 +52,7 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
       await v1.register(systemRoutes(deps));
       await v1.register(imageRoutes(deps));
       await v1.register(containerRoutes(deps, execs));
+      if (deps.registry) await v1.register(registryRoutes(deps.registry));
       await v1.register(volumeRoutes(deps));
       v1.get('/openapi.json', { schema: { summary: 'This document' } }, async () => openapi.document(deps.version().version));
     },

@@ -276,3 +276,34 @@ export interface VolumePruneResponse {
   volumesDeleted: string[];
   spaceReclaimed: number; // bytes
 }
+
+/**
+ * Registry transfers (issue 3):
+ *   POST   /v1/images/pull?ref=R&platform=P   → application/x-ndjson of TransferLine (header X-Registry-Auth)
+ *   POST   /v1/images/{ref}/push               → application/x-ndjson of TransferLine (header X-Registry-Auth)
+ *   GET    /v1/images/save?ref=R&ref=R2&format=docker|oci → application/x-tar
+ *   POST   /v1/auth                            → { status } (body: RegistryAuth with serveraddress)
+ * X-Registry-Auth is base64 of a RegistryAuth JSON object, as in Docker's API.
+ */
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+  serveraddress?: string;
+}
+
+/** One line of a pull/push progress stream; the last is `pulled`/`pushed` (with the result) or `error`. */
+export interface TransferLine {
+  status: string;
+  /** A layer's short id; on the final `pulled` line, the image id. */
+  id?: string;
+  current?: number;
+  total?: number;
+  message?: string;
+  /** On the final line. */
+  ref?: string;
+  digest?: string;
+  size?: number;
+  error?: { code: ApiError['code']; message: string };
+}

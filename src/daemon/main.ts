@@ -24,6 +24,7 @@ import { run } from '../lib/index.js';
 import { FailedPrecondition, messageOf } from '../errors/index.js';
 import { cgroupPort, ensureDirs, monitorPort, runtimePort, specPort } from './adapters.js';
 import { imageApi } from './image-adapter.js';
+import { registryApi } from './registry-adapter.js';
 import { PURE_VERSION } from '../version.js';
 
 export interface DaemonOptions {
@@ -33,6 +34,10 @@ export interface DaemonOptions {
   snapshotter?: SnapshotterKind;
   /** cgroup parent of the containers; default /pure. */
   cgroupParent?: string;
+  /** Registries reachable over plain HTTP besides loopback (host, host:port, IPv4 CIDR), as docker's --insecure-registry. */
+  insecureRegistries?: string[];
+  /** Extra CA certificates (PEM) for registries, on top of the system's. */
+  registryCa?: string;
   logLevel?: string;
 }
 
@@ -123,7 +128,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     root,
   });
 
-  const app = buildApi({ containers, images: imageApi(images), volumes, version }, { logger: o.logLevel === 'debug' });
+  const registry = registryApi(images, { insecureRegistries: o.insecureRegistries, caFile: o.registryCa });
+  const app = buildApi({ containers, images: imageApi(images), registry, volumes, version }, { logger: o.logLevel === 'debug' });
   await rm(socketPath, { force: true });
   await app.listen({ path: socketPath });
   await chmod(socketPath, 0o600);
@@ -135,6 +141,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       containers.close();
       // never let one stuck client keep a stopping daemon alive
       await Promise.race([app.close(), new Promise((r) => setTimeout(r, 3000).unref())]);
+      await registry.close();
       db.close();
       await rm(pidFile, { force: true });
       await rm(socketPath, { force: true });
@@ -170,9 +177,12 @@ export async function main(argv: string[]): Promise<void> {
     .option('--runtime <name>', 'OCI runtime: runc or crun (detected, never assumed)', 'runc')
     .option('--snapshotter <name>', 'overlay or copy (default: overlay where the kernel mounts it)')
     .option('--cgroup-parent <path>', 'cgroup under which every container gets <path>/<id>', '/pure')
+    .option('--insecure-registry <host>', 'allow plain HTTP to this registry (host[:port] or CIDR); repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--registry-ca <file>', 'extra CA certificates (PEM) trusted for registries')
     .option('--log-level <level>', 'info or debug', 'info')
     .exitOverride();
   cmd.parse(argv, { from: 'user' });
+  const regOpts = cmd.opts<{ insecureRegistry?: string[]; registryCa?: string }>();
   const opts = cmd.opts<{ root: string; runRoot: string; runtime: string; snapshotter?: string; cgroupParent: string; logLevel: string }>();
   if (opts.runtime !== 'runc' && opts.runtime !== 'crun') throw new FailedPrecondition(`invalid --runtime "${opts.runtime}": use runc or crun`);
   if (opts.snapshotter !== undefined && opts.snapshotter !== 'overlay' && opts.snapshotter !== 'copy') {
@@ -185,6 +195,8 @@ export async function main(argv: string[]): Promise<void> {
     runtime: opts.runtime,
     snapshotter: opts.snapshotter,
     cgroupParent: opts.cgroupParent,
+    insecureRegistries: regOpts.insecureRegistry,
+    registryCa: regOpts.registryCa,
     logLevel: opts.logLevel,
   });
   process.stderr.write(`pure daemon: listening on ${daemon.socketPath}\n`);
