@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { ContainerService } from '../engine/container/index.js';
 import type { VolumeService } from '../engine/volume/index.js';
+import type { NetworkService } from '../engine/network/index.js';
 import type { ImageInspect, VersionInfo } from './types.js';
 import type { RegistryApi } from './routes/registry.js';
 
@@ -20,5 +21,6 @@ export interface ApiDeps {
   /** Pull, push, save, login; absent in tests that need no registry. */
   registry?: RegistryApi;
   volumes: VolumeService;
+  networks: NetworkService;
   version: () => VersionInfo;
 }

@@ -41,6 +41,16 @@ const Resources = Type.Object({
   pidsLimit: Type.Optional(Type.Integer({ minimum: -1 })),
 });
 
+const PortBindingSchema = Type.Object(
+  {
+    containerPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+    protocol: Type.Union([Type.Literal('tcp'), Type.Literal('udp')]),
+    hostIp: Type.Optional(Type.String()),
+    hostPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  },
+  { additionalProperties: false },
+);
+
 export const ContainerCreateBody = Type.Object(
   {
     image: Type.String({ minLength: 1 }),
@@ -70,6 +80,12 @@ export const ContainerCreateBody = Type.Object(
       ),
     ),
     network: Type.Optional(Type.String()),
+    networkAliases: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    ipAddress: Type.Optional(Type.String()),
+    portBindings: Type.Optional(Type.Array(PortBindingSchema)),
+    publishAll: Type.Optional(Type.Boolean()),
+    dns: Type.Optional(Type.Array(Type.String())),
+    extraHosts: Type.Optional(Type.Array(Type.String())),
     restartPolicy: Type.Optional(
       Type.Object({
         name: Type.Union([Type.Literal('no'), Type.Literal('on-failure'), Type.Literal('always'), Type.Literal('unless-stopped')]),
@@ -109,6 +125,25 @@ export const VolumePruneQuery = Type.Object({
   all: Type.Optional(Bool),
   filter: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
 });
+
+export const NetworkCreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    subnet: Type.Optional(Type.String()),
+    gateway: Type.Optional(Type.String()),
+    internal: Type.Optional(Type.Boolean()),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  { additionalProperties: false },
+);
+export const NetworkConnectBody = Type.Object(
+  { container: Type.String({ minLength: 1 }), aliases: Type.Optional(Type.Array(Type.String({ minLength: 1 }))), ipAddress: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+export const NetworkDisconnectBody = Type.Object(
+  { container: Type.String({ minLength: 1 }), force: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
 
 export function truthy(v: unknown): boolean {
   return v === true || v === '1' || v === 'true';

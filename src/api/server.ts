@@ -14,6 +14,7 @@ import { imageRoutes } from './routes/images.js';
 import { containerRoutes } from './routes/containers.js';
 import { registryRoutes } from './routes/registry.js';
 import { volumeRoutes } from './routes/volumes.js';
+import { networkRoutes } from './routes/networks.js';
 import type { ApiError } from './types.js';
 
 export const API_VERSION = '1';
@@ -54,6 +55,7 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
       await v1.register(containerRoutes(deps, execs));
       if (deps.registry) await v1.register(registryRoutes(deps.registry));
       await v1.register(volumeRoutes(deps));
+      await v1.register(networkRoutes(deps));
       v1.get('/openapi.json', { schema: { summary: 'This document' } }, async () => openapi.document(deps.version().version));
     },
     { prefix: '/v1' },

@@ -30,6 +30,13 @@
  *   GET    /v1/containers/{id}/attach        WebSocket (see AttachFrame) — ?logs=1 replays output from the start
  *   POST   /v1/containers/{id}/exec          → ExecCreateResponse     (body: ExecCreateRequest)
  *   GET    /v1/exec/{execId}/start           WebSocket (see AttachFrame)
+ *   GET    /v1/networks                      → NetworkInspect[]
+ *   POST   /v1/networks                      → NetworkInspect         (body: NetworkCreateRequest)
+ *   GET    /v1/networks/{ref}                → NetworkInspect         (ref: name, id or unique id prefix)
+ *   DELETE /v1/networks/{ref}                → {}                     (refused while a container uses it)
+ *   POST   /v1/networks/prune                → NetworkPruneResponse
+ *   POST   /v1/networks/{ref}/connect        → {}                     (body: NetworkConnectRequest)
+ *   POST   /v1/networks/{ref}/disconnect     → {}                     (body: NetworkDisconnectRequest)
  *   POST   /v1/volumes                       → Volume                 (body: VolumeCreateRequest; an existing name is returned as is)
  *   GET    /v1/volumes?filter=k=v            → Volume[]               (filter repeatable: name, label=k[=v], dangling)
  *   GET    /v1/volumes/{name}                → Volume
@@ -151,7 +158,13 @@ export interface ContainerCreateRequest {
   tmpfs?: Record<string, string>; // container path → mount options ("" for defaults)
   binds?: BindMount[];
   volumes?: VolumeMount[]; // -v NAME:/path, -v /path, --mount type=volume; at create the image's VOLUME paths join as anonymous ones
-  network?: string; // "none" | "host" (default "none" until user networks exist)
+  network?: string; // "none" | "host" | a network's name (default "bridge")
+  networkAliases?: string[]; // --network-alias: more names for this container on its (user) network
+  ipAddress?: string; // --ip: a fixed address inside the network's subnet
+  portBindings?: PortBinding[]; // -p
+  publishAll?: boolean; // -P: every exposed port of the image to a free host port
+  dns?: string[]; // --dns
+  extraHosts?: string[]; // --add-host NAME:IP (IP may be "host-gateway")
   restartPolicy?: RestartPolicy;
   resources?: Resources;
   stopSignal?: string;
@@ -209,6 +222,7 @@ export interface ContainerInspect {
   snapshotter: string;
   rootfs: string;
   logPath: string;
+  networkSettings?: NetworkSettings;
 }
 
 export interface WaitResponse {
@@ -275,6 +289,73 @@ export interface Volume {
 export interface VolumePruneResponse {
   volumesDeleted: string[];
   spaceReclaimed: number; // bytes
+}
+
+/** -p [ip:][hostPort:]containerPort[/proto]; no hostPort: a free one is chosen at start. */
+export interface PortBinding {
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  hostIp?: string; // default all addresses
+  hostPort?: number;
+}
+
+export interface NetworkCreateRequest {
+  name: string;
+  subnet?: string; // CIDR; default a free /24 from 10.90.0.0/15
+  gateway?: string; // default the subnet's first address
+  internal?: boolean; // no route out, no masquerade
+  labels?: Record<string, string>;
+}
+
+export interface NetworkEndpoint {
+  containerId: string;
+  name: string;
+  ipAddress: string; // with its prefix length, as 10.90.0.2/24
+  macAddress: string;
+  aliases: string[];
+}
+
+export interface NetworkInspect {
+  id: string;
+  name: string;
+  driver: 'bridge' | 'host' | 'null';
+  created: string;
+  subnet: string;
+  gateway: string;
+  bridge: string; // the Linux bridge device
+  internal: boolean;
+  labels: Record<string, string>;
+  containers: NetworkEndpoint[]; // the running containers attached now
+}
+
+export interface NetworkConnectRequest {
+  container: string;
+  aliases?: string[];
+  ipAddress?: string;
+}
+
+export interface NetworkDisconnectRequest {
+  container: string;
+  force?: boolean;
+}
+
+export interface NetworkPruneResponse {
+  deleted: string[];
+}
+
+export interface EndpointSettings {
+  networkId: string;
+  ipAddress: string; // "" while not running
+  prefixLen: number;
+  gateway: string;
+  macAddress: string;
+  aliases: string[];
+}
+
+export interface NetworkSettings {
+  networks: Record<string, EndpointSettings>;
+  ports: PortBinding[]; // the published ports with their host ports resolved (while running)
+  sandboxKey: string; // the netns path, "" when none
 }
 
 /**

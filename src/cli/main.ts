@@ -12,6 +12,7 @@ import { registerRunCommands } from './run-command.js';
 import { registerContainerCommands } from './container-commands.js';
 import { registerListCommands } from './container-list.js';
 import { registerImageCommands } from './image-commands.js';
+import { registerNetworkCommands } from './network-commands.js';
 import { registerSystemCommands, runDaemon, CLIENT_VERSION } from './system-commands.js';
 
 export interface CliIo {
@@ -74,6 +75,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerContainerCommands(program, ctx);
   registerListCommands(program, ctx);
   registerImageCommands(program, ctx);
+  registerNetworkCommands(program, ctx);
   registerSystemCommands(program, ctx);
   return program;
 }

@@ -6,10 +6,11 @@
 import { isAbsolute, resolve } from 'node:path';
 import { InvalidArgument } from '../errors/index.js';
 import { parseBytes } from '../lib/index.js';
+import { applyNetworkFlags, type NetworkFlags } from './network-options.js';
 import type { BindMount, ContainerCreateRequest, Resources, RestartPolicy } from '../api/types.js';
 
 /** The flags as commander hands them over: strings and string lists, parsed here. */
-export interface RunFlags {
+export interface RunFlags extends NetworkFlags {
   detach?: boolean;
   rm?: boolean;
   interactive?: boolean;
@@ -90,6 +91,7 @@ export function parseRunOptions(input: RunInput, client: ClientEnvironment): Con
   if (flags.readOnly) req.readOnly = true;
   if (flags.rm) req.autoRemove = true;
   if (flags.volume && flags.volume.length > 0) req.binds = flags.volume.map((v) => parseVolume(v, client.cwd));
+  applyNetworkFlags(req, flags);
   if (flags.tmpfs && flags.tmpfs.length > 0) req.tmpfs = parseTmpfs(flags.tmpfs);
   if (flags.network !== undefined) {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(flags.network)) throw new InvalidArgument(`invalid --network "${flags.network}"`);

@@ -18,6 +18,7 @@ import { Conmon, RuncDriver, CrunDriver, detectRuntimes, type RuntimeDriver } fr
 import { CgroupReader, detectCgroupMode } from '../engine/cgroup/index.js';
 import { ContainerService, recoverContainers } from '../engine/container/index.js';
 import { VolumeService } from '../engine/volume/index.js';
+import { NetworkService } from '../engine/network/index.js';
 import { buildApi } from '../api/index.js';
 import type { VersionInfo } from '../api/index.js';
 import { run } from '../lib/index.js';
@@ -38,6 +39,9 @@ export interface DaemonOptions {
   insecureRegistries?: string[];
   /** Extra CA certificates (PEM) for registries, on top of the system's. */
   registryCa?: string;
+  /** The default network's bridge device and subnet (default pure0, 10.89.0.0/16). */
+  bridge?: string;
+  bridgeSubnet?: string;
   logLevel?: string;
 }
 
@@ -89,10 +93,27 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   });
   // usersOf is called only after both exist: volumes and containers refer to each other (rm checks, attach)
   const volumes: VolumeService = new VolumeService({ root, db, usersOf: (name): string[] => containers.repo.usersOfVolume(name) });
+  const networks: NetworkService = new NetworkService({
+    root,
+    runRoot,
+    db,
+    defaultBridge: { device: o.bridge ?? 'pure0', subnet: o.bridgeSubnet ?? '10.89.0.0/16' },
+    containers: {
+      resolve: (ref) => {
+        const r = containers.resolve(ref);
+        return { id: r.id, name: r.name, running: r.status === 'running' || r.status === 'paused', network: r.config.network ?? 'bridge' };
+      },
+      nameOf: (id) => containers.repo.get(id)?.name,
+      usersOf: (net) => containers.repo.list().filter((r) => (r.config.network ?? 'bridge') === net).map((r) => r.name),
+    },
+    onError: (e) => process.stderr.write(`pure daemon: network: ${messageOf(e)}\n`),
+  });
+  await networks.init();
   const containers: ContainerService = new ContainerService({
     root,
     db,
     volumes,
+    network: networks,
     images: {
       get: (ref) => images.get(ref),
       layerDirs: (img) => images.layerDirs(images.get(img.id)),
@@ -107,7 +128,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   containers.events.on('error', (e: unknown) => process.stderr.write(`pure daemon: ${messageOf(e)}\n`));
 
   const volReport = await volumes.recover();
-  const report = await recoverContainers({ root, service: containers, runtime, monitor, snapshotter, cgroups: cgroupPort(cgroups, cgroupParent) });
+  const report = await recoverContainers({ root, service: containers, runtime, monitor, snapshotter, cgroups: cgroupPort(cgroups, cgroupParent), network: networks });
   const repaired = Object.entries({ ...report, ...volReport }).filter(([, v]) => v.length > 0);
   if (repaired.length > 0) {
     process.stderr.write(`pure daemon: recovered ${repaired.map(([k, v]) => `${k}=${v.length}`).join(' ')}\n`);
@@ -129,7 +150,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   });
 
   const registry = registryApi(images, { insecureRegistries: o.insecureRegistries, caFile: o.registryCa });
-  const app = buildApi({ containers, images: imageApi(images), registry, volumes, version }, { logger: o.logLevel === 'debug' });
+  const app = buildApi({ containers, images: imageApi(images), registry, volumes, networks, version }, { logger: o.logLevel === 'debug' });
   await rm(socketPath, { force: true });
   await app.listen({ path: socketPath });
   await chmod(socketPath, 0o600);
@@ -139,6 +160,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     socketPath,
     async close() {
       containers.close();
+      networks.close();
       // never let one stuck client keep a stopping daemon alive
       await Promise.race([app.close(), new Promise((r) => setTimeout(r, 3000).unref())]);
       await registry.close();
@@ -177,13 +199,15 @@ export async function main(argv: string[]): Promise<void> {
     .option('--runtime <name>', 'OCI runtime: runc or crun (detected, never assumed)', 'runc')
     .option('--snapshotter <name>', 'overlay or copy (default: overlay where the kernel mounts it)')
     .option('--cgroup-parent <path>', 'cgroup under which every container gets <path>/<id>', '/pure')
+    .option('--bridge <device>', 'bridge device of the default network', 'pure0')
+    .option('--bridge-subnet <cidr>', 'subnet of the default network', '10.89.0.0/16')
     .option('--insecure-registry <host>', 'allow plain HTTP to this registry (host[:port] or CIDR); repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--registry-ca <file>', 'extra CA certificates (PEM) trusted for registries')
     .option('--log-level <level>', 'info or debug', 'info')
     .exitOverride();
   cmd.parse(argv, { from: 'user' });
   const regOpts = cmd.opts<{ insecureRegistry?: string[]; registryCa?: string }>();
-  const opts = cmd.opts<{ root: string; runRoot: string; runtime: string; snapshotter?: string; cgroupParent: string; logLevel: string }>();
+  const opts = cmd.opts<{ root: string; runRoot: string; runtime: string; snapshotter?: string; cgroupParent: string; bridge: string; bridgeSubnet: string; logLevel: string }>();
   if (opts.runtime !== 'runc' && opts.runtime !== 'crun') throw new FailedPrecondition(`invalid --runtime "${opts.runtime}": use runc or crun`);
   if (opts.snapshotter !== undefined && opts.snapshotter !== 'overlay' && opts.snapshotter !== 'copy') {
     throw new FailedPrecondition(`invalid --snapshotter "${opts.snapshotter}": use overlay or copy`);
@@ -197,6 +221,8 @@ export async function main(argv: string[]): Promise<void> {
     cgroupParent: opts.cgroupParent,
     insecureRegistries: regOpts.insecureRegistry,
     registryCa: regOpts.registryCa,
+    bridge: opts.bridge,
+    bridgeSubnet: opts.bridgeSubnet,
     logLevel: opts.logLevel,
   });
   process.stderr.write(`pure daemon: listening on ${daemon.socketPath}\n`);

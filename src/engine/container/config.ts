@@ -43,10 +43,8 @@ export function buildRecord(input: BuildRecordInput): { record: ContainerRecord;
     throw new InvalidArgument(`no command given and image "${req.image}" has neither Entrypoint nor Cmd`);
   }
   const env = mergeEnv(ic.Env?.some((e) => e.startsWith('PATH=')) ? [] : [DEFAULT_PATH], ic.Env, req.env);
-  const network = req.network ?? 'none';
-  if (network !== 'none' && network !== 'host') {
-    throw new InvalidArgument(`invalid --network "${network}": only "none" and "host" exist in this version`);
-  }
+  // docker's default: the "bridge" network; the network module checks that a named one exists
+  const network = req.network ?? 'bridge';
   for (const b of req.binds ?? []) {
     if (!isAbsolute(b.source)) throw new InvalidArgument(`invalid bind mount "${b.source}": the host path must be absolute`);
     if (!isAbsolute(b.destination)) throw new InvalidArgument(`invalid bind mount destination "${b.destination}": must be absolute`);

@@ -87,7 +87,8 @@ void test('the record merges the image config with docker precedence', () => {
   const c3 = mk({ entrypoint: ['/other'] });
   assert.deepEqual([c3.entrypoint, c3.cmd], [['/other'], []], 'a new entrypoint clears the image Cmd');
   assert.throws(() => mk({ entrypoint: [] }), /no command given/);
-  assert.throws(() => mk({ network: 'mynet' }), /invalid --network "mynet"/);
+  assert.equal(c1.network, 'bridge', "docker's default network");
+  assert.equal(mk({ network: 'mynet' }).network, 'mynet', 'a named network is checked by the network module');
   assert.throws(() => mk({ binds: [{ source: 'rel', destination: '/x', readOnly: false }] }), /must be absolute/);
   assert.throws(() => mk({ resources: { memory: 1024 } }), /minimum is 6MB/);
   assert.throws(() => mk({ resources: { memory: 64 << 20, memorySwap: 32 << 20 } }), /at least --memory/);

@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import type { BindMount, ContainerCreateRequest, ImageConfig, Resources, VolumeMount } from '../../api/types.js';
+import type { BindMount, ContainerCreateRequest, ImageConfig, NetworkSettings, Resources, VolumeMount } from '../../api/types.js';
 
 export interface ImageView {
   id: string;
@@ -98,7 +98,8 @@ export interface SpecInput {
   binds: BindMount[];
   tmpfs: Record<string, string>;
   etcFiles: { hosts: string; hostname: string; resolvConf: string };
-  network: 'none' | 'host';
+  /** A netns path: the container joins the namespace the network module made. */
+  network: 'none' | 'host' | { path: string };
   resources: Resources;
   init: boolean;
   cgroupsPath: string;
@@ -122,4 +123,24 @@ export interface VolumePort {
   binds(volumes: readonly VolumeMount[]): BindMount[];
   /** Remove those of `names` no container uses any more (only the anonymous ones, with anonymousOnly). */
   release(names: readonly string[], opts: { anonymousOnly: boolean }): Promise<void>;
+}
+
+/** Networks (src/engine/network): checked at create, joined at start, left at exit, forgotten at rm. */
+export interface NetworkPort {
+  /** Refuse bad network options (unknown network, --ip outside the subnet, -p with none…) before anything is made. */
+  check(config: ContainerCreateRequest): void;
+  /** Join the networks; rewrites /etc/hosts and /etc/resolv.conf; null for none/host. */
+  attach(input: {
+    id: string;
+    name: string;
+    hostname: string;
+    config: ContainerCreateRequest;
+    exposedPorts: string[];
+    etcFiles: { hosts: string; resolvConf: string };
+  }): Promise<{ netnsPath: string } | null>;
+  /** Leave every network, drop the netns. Idempotent, never throws. */
+  detach(id: string): Promise<void>;
+  /** The container is removed: forget the networks it was connected to. */
+  forget(id: string): void;
+  settings(id: string, config: ContainerCreateRequest): NetworkSettings;
 }

@@ -34,6 +34,8 @@ export interface RecoveryDeps {
   monitor: MonitorPort;
   snapshotter: SnapshotPort;
   cgroups: CgroupPort;
+  /** Releases netns, endpoints and IPAM leases of containers that do not run (src/engine/network). */
+  network?: { reconcile(active: ReadonlySet<string>, known: ReadonlySet<string>): Promise<string[]> };
 }
 
 export async function recoverContainers(d: RecoveryDeps): Promise<RecoveryReport> {
@@ -135,6 +137,12 @@ export async function recoverContainers(d: RecoveryDeps): Promise<RecoveryReport
     if (known.has(id) && isActive(repo.get(id)?.status ?? 'exited')) continue;
     await d.cgroups.remove(path).catch(() => undefined);
     report.orphans.push(`cgroup:${path}`);
+  }
+
+  if (d.network) {
+    const all = repo.list();
+    const running = new Set(all.filter((r) => r.status === 'running' || r.status === 'paused').map((r) => r.id));
+    report.orphans.push(...(await d.network.reconcile(running, new Set(all.map((r) => r.id)))));
   }
 
   // docker brings back `always` and `unless-stopped` containers when the daemon starts
