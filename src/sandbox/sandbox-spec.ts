@@ -1,0 +1,106 @@
+/**
+ * The OCI spec of a sandbox: the engine's buildSpec (Docker's defaults, Pure's seccomp profile, masked and
+ * read-only /proc paths) tightened for untrusted code: a user namespace, no capabilities at all, a
+ * non-root user, a read-only image rootfs, one writable tmpfs for /work and /tmp, and the fixed launcher.
+ * A pure function: same sandbox, same config.json.
+ */
+import { buildSpec, type OciMount, type OciSpec } from '../engine/runtime/index.js';
+import type { SandboxProfile } from './limits.js';
+
+/** uid/gid the job runs as inside the sandbox (not root: uid 0 inside would own the sandbox's own mounts). */
+export const JOB_UID = 1000;
+/** Container ids 0..65535 map to host ids HOST_ID_BASE.. : none of them is a real host user. */
+export const HOST_ID_BASE = 100_000;
+export const ID_RANGE = 65_536;
+/** Host uid that owns the job's files in the writable tmpfs (JOB_UID seen from the host). */
+export const HOST_JOB_UID = HOST_ID_BASE + JOB_UID;
+
+/** The sandbox's private, read-only control directory: launcher, the job's script, its stdin. */
+export const CTL_DIR = '/.pure';
+export const WORK_DIR = '/work';
+export const TMP_DIR = '/tmp';
+/** Host busybox (static), bind-mounted read-only so any image, even one without a shell, can run the launcher. */
+export const LAUNCHER_BINARY = '/usr/bin/busybox';
+
+export interface SandboxSpecInput {
+  id: string;
+  /** The shared read-only image rootfs (with /work, /tmp and /.pure existing as mount points). */
+  rootfs: string;
+  /** Host dir bind-mounted read-only at /.pure. */
+  ctlDir: string;
+  /** Host dirs inside the sandbox's tmpfs, bind-mounted at /work and /tmp. */
+  workDir: string;
+  tmpDir: string;
+  /** Extra read-only binds (a prepared workspace). */
+  readOnlyBinds?: { source: string; destination: string }[];
+  cgroupsPath: string;
+  profile: SandboxProfile;
+  nofileCeiling?: number | null;
+  kernelRelease?: string;
+}
+
+export type SandboxSpec = OciSpec & {
+  linux: OciSpec['linux'] & {
+    uidMappings: { containerID: number; hostID: number; size: number }[];
+    gidMappings: { containerID: number; hostID: number; size: number }[];
+  };
+};
+
+const bindRo = (source: string, destination: string): OciMount => ({
+  destination,
+  type: 'bind',
+  source,
+  options: ['rbind', 'rprivate', 'ro', 'nosuid', 'nodev'],
+});
+const bindRw = (source: string, destination: string): OciMount => ({
+  destination,
+  type: 'bind',
+  source,
+  options: ['rbind', 'rprivate', 'nosuid', 'nodev'],
+});
+
+export function sandboxSpec(i: SandboxSpecInput): SandboxSpec {
+  const p = i.profile;
+  const cpuSeconds = Math.max(1, Math.ceil(p.cpuTimeMs / 1000));
+  const base = buildSpec({
+    id: i.id,
+    rootfs: i.rootfs,
+    readonlyRootfs: true,
+    // the launcher: pid 1 of the sandbox, waiting in runc's exec fifo until the job is known
+    args: [`${CTL_DIR}/sh`, `${CTL_DIR}/launch.sh`],
+    env: ['HOME=/work', 'LANG=C.UTF-8'],
+    cwd: '/',
+    user: { uid: JOB_UID, gid: JOB_UID },
+    hostname: 'sandbox',
+    network: p.network ? 'host' : 'none',
+    capDrop: ['ALL'],
+    rlimits: [
+      // SIGXCPU at the soft limit, SIGKILL one second later; the cgroup total is checked by the daemon too
+      { type: 'RLIMIT_CPU', soft: cpuSeconds, hard: cpuSeconds + 1 },
+      { type: 'RLIMIT_NOFILE', soft: p.openFiles, hard: p.openFiles },
+      { type: 'RLIMIT_CORE', soft: 0, hard: 0 },
+    ],
+    limits: { memory: p.memoryBytes, memorySwap: p.memoryBytes, pidsLimit: p.pids },
+    cgroupsPath: i.cgroupsPath,
+    nofileCeiling: i.nofileCeiling ?? null,
+    ...(i.kernelRelease ? { kernelRelease: i.kernelRelease } : {}),
+    shmSize: Math.min(p.diskBytes, 64 * 1024 * 1024),
+  });
+  // A user namespace cannot mount the host's v1 cgroup hierarchies, and a job has no use for them.
+  const mounts = base.mounts.filter((m) => m.destination !== '/sys/fs/cgroup');
+  mounts.push(bindRo(i.ctlDir, CTL_DIR), bindRo(LAUNCHER_BINARY, `${CTL_DIR}/sh`));
+  mounts.push(bindRw(i.workDir, WORK_DIR), bindRw(i.tmpDir, TMP_DIR));
+  for (const b of i.readOnlyBinds ?? []) mounts.push(bindRo(b.source, b.destination));
+  const spec: SandboxSpec = {
+    ...base,
+    mounts,
+    linux: {
+      ...base.linux,
+      namespaces: [{ type: 'user' }, ...base.linux.namespaces],
+      uidMappings: [{ containerID: 0, hostID: HOST_ID_BASE, size: ID_RANGE }],
+      gidMappings: [{ containerID: 0, hostID: HOST_ID_BASE, size: ID_RANGE }],
+    },
+  };
+  spec.process.oomScoreAdj = 1000;
+  return spec;
+}

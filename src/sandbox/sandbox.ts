@@ -1,0 +1,295 @@
+/**
+ * One sandbox: a runc container made for exactly one job, then destroyed.
+ *
+ *   create()   dirs → tmpfs → config.json → `runc run` in the foreground; resolves when the launcher (pid 1)
+ *              says "ready": namespaces, cgroup and mounts exist and it waits for one line on its stdin.
+ *              This is all a warm pool does ahead of time.
+ *   start()    job.sh + stdin + files are already written; one line "go" to the launcher. No process is
+ *              spawned on the job's critical path.
+ *   finish()   once the launcher reported the status (or a limit fired): read the cgroup's counters, kill
+ *              pid 1 (the kernel kills the rest of the pid namespace), wait for both streams' EOF.
+ *   destroy()  runc state, cgroup, tmpfs, dirs removed. Idempotent, and safe whichever step of create() failed.
+ *
+ * Why `runc run` and not conmon + `runc create`/`start` as containers use: runc run stays the parent of pid 1
+ * and reaps it (a host whose init does not reap would otherwise keep every job's pid 1 as a zombie), it
+ * deletes the container when pid 1 exits, and its stdio are handed to pid 1 as they are: the daemon reads
+ * the job's raw pipes and kills at the output cap. A job never outlives the daemon (a restart re-runs it), so
+ * the monitor conmon is for has nothing to keep.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { RuntimeDriver } from '../engine/runtime/index.js';
+import { Internal } from '../errors/index.js';
+import { run } from '../lib/index.js';
+import { LAUNCH_SCRIPT } from './launcher.js';
+import type { SandboxProfile } from './limits.js';
+import { sandboxSpec } from './sandbox-spec.js';
+import { mountWorkspace } from './workspace.js';
+
+/** What the sandbox needs from the cgroup reader. */
+export interface SandboxCgroups {
+  stats(path: string): Promise<{ cpuUsageNs: number; memoryPeak?: number } | null>;
+  oomKilled(path: string): Promise<boolean>;
+  remove(path: string): Promise<void>;
+}
+
+export interface SandboxEnv {
+  driver: RuntimeDriver;
+  cgroups: SandboxCgroups;
+  /** Parent dir of every sandbox's dir (mode 0711: the sandbox's mapped root must traverse it). */
+  boxRoot: string;
+  cgroupParent: string;
+  nofileCeiling?: number | null;
+  kernelRelease?: string;
+}
+
+export interface SandboxUsage {
+  cpuTimeMs: number;
+  peakMemoryBytes: number;
+  oomKilled: boolean;
+}
+
+/** Raw end of a job, before a verdict: what the kernel and the launcher said. */
+export interface SandboxExit {
+  /** The launcher's report of the job's shell status; null when pid 1 died first (killed by us or the kernel). */
+  status: number | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  stdoutOverflow: boolean;
+  stderrOverflow: boolean;
+  usage: SandboxUsage;
+}
+
+export interface StreamCaps {
+  outputBytes: number;
+  onOverflow: () => void;
+}
+
+export class Sandbox {
+  readonly dir: string;
+  readonly ctlDir: string;
+  readonly tmpfsDir: string;
+  readonly cgroupsPath: string;
+  pid = 0;
+  private child?: ChildProcess;
+  private out: Buffer[] = [];
+  private err: Buffer[] = [];
+  private outBytes = 0;
+  private errBytes = 0;
+  private caps?: StreamCaps;
+  private overflow = { stdout: false, stderr: false };
+  private ended: Promise<void> = Promise.resolve();
+  private childExited = false;
+  private status: number | null = null;
+  private usageRead?: Promise<SandboxUsage>;
+  private onReady?: () => void;
+  private onStatus?: () => void;
+  /** Resolves when the launcher reported the job's status or pid 1 is gone, whichever comes first. */
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly id: string,
+    readonly profile: SandboxProfile,
+    private readonly env: SandboxEnv,
+  ) {
+    this.dir = join(env.boxRoot, id);
+    this.ctlDir = join(this.dir, 'ctl');
+    this.tmpfsDir = join(this.dir, 'rw');
+    this.cgroupsPath = `${env.cgroupParent}/${id}`;
+    this.done = new Promise((resolve) => (this.onStatus = resolve));
+  }
+
+  /** Build the sandbox up to a waiting launcher. On failure the caller must still call destroy(). */
+  async create(rootfs: string, extra: { readOnlyBinds?: { source: string; destination: string }[] } = {}): Promise<void> {
+    await mkdir(this.dir, { mode: 0o711 });
+    await mkdir(this.ctlDir, { mode: 0o755 });
+    await writeFile(join(this.ctlDir, 'launch.sh'), LAUNCH_SCRIPT, { mode: 0o644 });
+    await writeFile(join(this.ctlDir, 'sh'), '', { mode: 0o644 });
+    await writeFile(join(this.ctlDir, 'stdin'), '', { mode: 0o644 });
+    const { work, tmp } = await mountWorkspace(this.tmpfsDir, { sizeBytes: this.profile.diskBytes, inodes: this.profile.diskInodes });
+    const bundle = join(this.dir, 'bundle');
+    await mkdir(bundle, { mode: 0o700 });
+    const spec = sandboxSpec({
+      id: this.id,
+      rootfs,
+      ctlDir: this.ctlDir,
+      workDir: work,
+      tmpDir: tmp,
+      cgroupsPath: this.cgroupsPath,
+      profile: this.profile,
+      nofileCeiling: this.env.nofileCeiling ?? null,
+      ...(this.env.kernelRelease ? { kernelRelease: this.env.kernelRelease } : {}),
+      ...(extra.readOnlyBinds ? { readOnlyBinds: extra.readOnlyBinds } : {}),
+    });
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+    const pidFile = join(this.dir, 'init.pid');
+    const d = this.env.driver;
+    // runc hands its own stdio (and fd 3, --preserve-fds 1) to pid 1 as they are: our pipes.
+    const child = spawn(d.binary, [...d.globalArgs, 'run', '--bundle', bundle, '--pid-file', pidFile, '--preserve-fds', '1', this.id], {
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stdin?.on('error', () => undefined);
+    const exited = new Promise<number>((resolve) => {
+      child.once('error', () => resolve(-1));
+      child.once('exit', (c, sig) => resolve(c ?? (sig ? 128 : -1)));
+    });
+    this.listen(child, exited);
+    const ready = new Promise<boolean>((resolve) => {
+      this.onReady = () => resolve(true);
+      void exited.then(() => resolve(false));
+    });
+    if (!(await ready)) {
+      await this.ended;
+      const why = Buffer.concat(this.err).toString('utf8').trim().split('\n').pop() ?? '';
+      throw new Internal(`cannot create sandbox ${this.id}: runc run exited ${await exited}: ${why}`);
+    }
+    this.pid = await readPidFile(pidFile);
+  }
+
+  private listen(child: ChildProcess, exited: Promise<number>): void {
+    const closed = (stream: Readable): Promise<void> =>
+      new Promise((resolve) => {
+        stream.once('close', resolve);
+        stream.once('error', () => resolve());
+      });
+    child.stdout!.on('data', (b: Buffer) => this.onData('stdout', b));
+    child.stderr!.on('data', (b: Buffer) => this.onData('stderr', b));
+    let control = '';
+    const fd3 = child.stdio[3] as Readable;
+    fd3.on('data', (b: Buffer) => {
+      control += b.toString('utf8');
+      if (control.length > 256) control = control.slice(-256);
+      for (let nl = control.indexOf('\n'); nl >= 0; nl = control.indexOf('\n')) {
+        const line = control.slice(0, nl);
+        control = control.slice(nl + 1);
+        if (line === 'ready') this.onReady?.();
+        const m = /^status (\d+)$/.exec(line);
+        if (m) {
+          this.status = Number(m[1]);
+          this.onStatus?.();
+        }
+      }
+    });
+    void exited.then(() => {
+      this.childExited = true;
+      this.onStatus?.();
+    });
+    this.ended = Promise.all([closed(child.stdout!), closed(child.stderr!), closed(fd3), exited]).then(() => undefined);
+  }
+
+  private onData(which: 'stdout' | 'stderr', b: Buffer): void {
+    const caps = this.caps;
+    if (!caps) {
+      // before "go" only runc itself writes (its error message)
+      (which === 'stdout' ? this.out : this.err).push(b);
+      return;
+    }
+    const have = which === 'stdout' ? this.outBytes : this.errBytes;
+    const room = caps.outputBytes - have;
+    if (room > 0) (which === 'stdout' ? this.out : this.err).push(b.length > room ? b.subarray(0, room) : b);
+    if (which === 'stdout') this.outBytes += b.length;
+    else this.errBytes += b.length;
+    if (b.length > room && !this.overflow[which]) {
+      this.overflow[which] = true;
+      caps.onOverflow();
+    }
+  }
+
+  /** Let the launcher run the job whose job.sh and stdin are already in ctlDir. */
+  start(caps: StreamCaps): void {
+    this.out = [];
+    this.err = [];
+    this.caps = caps;
+    this.child?.stdin?.write('go\n');
+  }
+
+  /** The cgroup's counters, read once: before pid 1 dies (runc run removes the cgroup right after). */
+  usage(): Promise<SandboxUsage> {
+    this.usageRead ??= (async () => {
+      const s = await this.env.cgroups.stats(this.cgroupsPath).catch(() => null);
+      const oom = await this.env.cgroups.oomKilled(this.cgroupsPath).catch(() => false);
+      return { cpuTimeMs: Math.round((s?.cpuUsageNs ?? 0) / 1e6), peakMemoryBytes: s?.memoryPeak ?? 0, oomKilled: oom };
+    })();
+    return this.usageRead;
+  }
+
+  /** CPU time used so far, ms (the CPU-limit poll). */
+  async peekCpuMs(): Promise<number> {
+    const s = await this.env.cgroups.stats(this.cgroupsPath).catch(() => null);
+    return Math.round((s?.cpuUsageNs ?? 0) / 1e6);
+  }
+
+  /** Stop the job now (a limit fired): counters first, then SIGKILL to pid 1. */
+  async terminate(): Promise<void> {
+    await this.usage();
+    this.kill();
+  }
+
+  /** After `done`: counters, pid 1 killed, streams drained. */
+  async finish(): Promise<SandboxExit> {
+    await this.done;
+    const usage = await this.usage();
+    this.kill();
+    await this.ended;
+    return {
+      status: this.status,
+      stdout: Buffer.concat(this.out),
+      stderr: Buffer.concat(this.err),
+      stdoutOverflow: this.overflow.stdout,
+      stderrOverflow: this.overflow.stderr,
+      usage,
+    };
+  }
+
+  /** SIGKILL pid 1 of the sandbox: the kernel then kills everything else in its pid namespace. */
+  kill(): void {
+    // pid 1 is runc run's child; once runc run has exited the pid may belong to someone else
+    if (this.pid > 0 && !this.childExited) {
+      try {
+        process.kill(this.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Remove every trace. Safe to call more than once and after a partial create. */
+  async destroy(): Promise<void> {
+    this.kill();
+    this.child?.stdin?.destroy();
+    await Promise.race([this.ended, new Promise((r) => setTimeout(r, 5000).unref())]);
+    // runc run deletes its container when pid 1 exits; a runc run that died first leaves it to us
+    if (!this.childExited || this.child === undefined) await this.env.driver.delete(this.id, { force: true }).catch(() => undefined);
+    await this.env.cgroups.remove(this.cgroupsPath).catch(() => undefined);
+    await unmountWorkspace(this.tmpfsDir);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** runc run writes its pid file once pid 1 runs, which may be just after the launcher said "ready". */
+async function readPidFile(path: string): Promise<number> {
+  for (let i = 0; ; i++) {
+    const text = await readFile(path, 'utf8').catch(() => '');
+    const pid = Number.parseInt(text.trim(), 10);
+    if (Number.isInteger(pid) && pid > 0) return pid;
+    if (i > 2000) throw new Internal(`sandbox pid file ${path} never appeared`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** Unmount the sandbox's tmpfs (lazily if something still holds it); a dir that is not a mount point is fine. */
+export async function unmountWorkspace(dir: string): Promise<void> {
+  for (let i = 0; i < 8 && (await isMounted(dir)); i++) {
+    const r = await run('umount', [dir], { check: false });
+    if (r.code !== 0) await run('umount', ['-l', dir], { check: false });
+  }
+}
+
+/** mountinfo is the truth about what is mounted (field 5, the mount point; our paths have no spaces). */
+export async function isMounted(dir: string): Promise<boolean> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  return text.split('\n').some((l) => l.split(' ')[4] === dir);
+}

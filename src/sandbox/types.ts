@@ -1,0 +1,124 @@
+/**
+ * The sandbox's vocabulary: a *job* is one run of a command in a fresh *sandbox* (one runc container with
+ * its own user, pid, ipc, uts, mount and network namespaces, cgroup and writable tmpfs), ended by a
+ * *verdict* (`JobStatus`). Limits are hard: the kernel (cgroup, rlimit, tmpfs size) or the daemon (wall
+ * time, output bytes) stops the job when one is reached, and the verdict names which.
+ */
+
+export type JobStatus =
+  | 'ok'
+  | 'runtime_error'
+  | 'time_limit'
+  | 'wall_time_limit'
+  | 'memory_limit'
+  | 'output_limit'
+  | 'disk_limit'
+  | 'internal_error';
+
+export const JOB_STATUSES: readonly JobStatus[] = [
+  'ok',
+  'runtime_error',
+  'time_limit',
+  'wall_time_limit',
+  'memory_limit',
+  'output_limit',
+  'disk_limit',
+  'internal_error',
+];
+
+/** Every limit, resolved to numbers (see limits.ts for defaults and bounds). */
+export interface JobLimits {
+  /** CPU time, ms (RLIMIT_CPU for each process plus the cgroup's total, polled). */
+  cpuTimeMs: number;
+  /** Wall-clock time from start to exit, ms; the daemon kills the sandbox at this point. */
+  wallTimeMs: number;
+  /** Memory, bytes; swap is not allowed (memsw = memory). */
+  memoryBytes: number;
+  /** Processes and threads in the sandbox's cgroup. */
+  pids: number;
+  /** Bytes kept per stream (stdout, stderr); one more byte kills the job with output_limit. */
+  outputBytes: number;
+  /** Size of the writable tmpfs (/work and /tmp together), bytes. */
+  diskBytes: number;
+  /** Inodes of the writable tmpfs. */
+  diskInodes: number;
+  /** RLIMIT_NOFILE. */
+  openFiles: number;
+}
+
+/** A file copied into the sandbox's writable area before the job starts. */
+export interface JobFile {
+  /** Where the job sees it: relative to /work, or absolute under /work or /tmp. */
+  path: string;
+  /** Base64 content. */
+  content?: string;
+  /** Or a host file, copied (never bind-mounted). */
+  hostPath?: string;
+  /** Octal permission bits; default 0644 (0755 when `executable`). */
+  mode?: number;
+  executable?: boolean;
+}
+
+/** What a caller asks for; everything but `command` has a default. */
+export interface JobRequest {
+  image?: string;
+  command: string[];
+  env?: string[];
+  /** Default /work. */
+  workdir?: string;
+  /** Base64 bytes fed to the job's stdin (default: empty). */
+  stdin?: string;
+  files?: JobFile[];
+  /** Paths (relative to /work) read back after the job, each at most `collectBytes`. */
+  collect?: string[];
+  /** Largest collected file, bytes; default 1 MiB. */
+  collectBytes?: number;
+  limits?: Partial<JobLimits>;
+  /** Give the job the host's network instead of an empty network namespace. Default false. */
+  network?: boolean;
+  /** Queue priority: higher runs first; default 0. */
+  priority?: number;
+  /** Use a pre-created sandbox when one is ready (default true). */
+  warm?: boolean;
+}
+
+export interface CollectedFile {
+  path: string;
+  /** Base64 content (at most collectBytes). */
+  content?: string;
+  size?: number;
+  truncated?: boolean;
+  /** Why the file was not read: missing, not a regular file, a symlink. */
+  error?: string;
+}
+
+export interface JobResult {
+  status: JobStatus;
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  cpuTimeMs: number;
+  wallTimeMs: number;
+  peakMemoryBytes: number;
+  files: CollectedFile[];
+  /** Set with internal_error: what failed on our side. */
+  error?: string;
+  /** Whether the job ran in a pre-created (warm) sandbox. */
+  warm?: boolean;
+}
+
+export type JobState = 'queued' | 'running' | 'done';
+
+export interface JobRecord {
+  id: string;
+  state: JobState;
+  priority: number;
+  request: JobRequest;
+  result?: JobResult;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+}
