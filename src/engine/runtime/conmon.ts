@@ -120,6 +120,9 @@ export class Conmon {
     const errPath = join(opts.persistDir ?? opts.bundle, 'conmon.err');
     const errFd = openSync(errPath, 'w', 0o600);
     const child = spawn(this.binary, this.args({ ...opts, conmonPidFile }), {
+      // conmon drops an `oom` marker in its working directory when the container is OOM-killed: keep it in the
+      // bundle, not wherever the daemon was started
+      cwd: opts.persistDir ?? opts.bundle,
       stdio: ['ignore', 'ignore', errFd, 'pipe', 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
       detached: true,
