@@ -74,7 +74,7 @@ export const ContainerCreateBody = Type.Object(
     volumes: Type.Optional(
       Type.Array(
         Type.Object(
-          { source: Type.Optional(Type.String()), destination: Type.String(), readOnly: Type.Boolean(), noCopy: Type.Optional(Type.Boolean()) },
+          { source: Type.Optional(Type.String()), destination: Type.String(), readOnly: Type.Boolean(), noCopy: Type.Optional(Type.Boolean()), mustExist: Type.Optional(Type.Boolean()) },
           { additionalProperties: false },
         ),
       ),

@@ -138,6 +138,7 @@ export interface VolumeMount {
   destination: string; // absolute container path
   readOnly: boolean;
   noCopy?: boolean; // do not fill a new, empty volume from the image's content at destination
+  mustExist?: boolean; // --mount: a missing named volume is an error instead of being created (-v creates it)
 }
 
 export interface ContainerCreateRequest {

@@ -59,10 +59,11 @@ export function registerContainerCommands(program: Command, ctx: CliContext): vo
     .command('rm')
     .description('remove containers')
     .option('-f, --force', 'kill and remove running containers')
+    .option('-v, --volumes', 'remove the containers\' anonymous volumes too (named volumes stay)')
     .argument('<container...>')
-    .action(async (targets: string[], opts: { force?: boolean }) => {
+    .action(async (targets: string[], opts: { force?: boolean; volumes?: boolean }) => {
       await forEachTarget(ctx, targets, async (c) => {
-        await ctx.client().json('DELETE', `/v1/containers/${seg(c)}`, undefined, { query: { force: opts.force } });
+        await ctx.client().json('DELETE', `/v1/containers/${seg(c)}`, undefined, { query: { force: opts.force, v: opts.volumes } });
       });
     });
 

@@ -129,10 +129,12 @@ void test('-v resolves a relative host path against the client cwd', () => {
   assert.equal(parse({ volume: ['../up/./x:/x'] }).binds?.[0]?.source, '/srv/up/x');
 });
 
-void test('-v rejects named and anonymous volumes, relative container paths, bad modes', () => {
-  rejects({ volume: ['data:/data'] }, /^invalid -v "data:\/data": named volumes are not supported yet$/);
-  rejects({ volume: ['/data'] }, /anonymous volumes are not supported yet/);
-  rejects({ volume: ['a:b'] }, /^invalid -v "a:b": named volumes are not supported yet$/);
+void test('-v names volumes (NAME:/path) and anonymous ones (/path); rejects relative container paths, bad modes', () => {
+  assert.deepEqual(parse({ volume: ['data:/data:ro', '/cache'] }).volumes, [
+    { source: 'data', destination: '/data', readOnly: true },
+    { destination: '/cache', readOnly: false },
+  ]);
+  rejects({ volume: ['a:b'] }, /^invalid -v "a:b": the container path "b" must be absolute$/);
   rejects({ volume: ['/a:b'] }, /^invalid -v "\/a:b": the container path "b" must be absolute$/);
   rejects({ volume: ['/a:/b:rx'] }, /unknown mode "rx"/);
   rejects({ volume: ['/a:/b:ro:z'] }, /too many ":"/);

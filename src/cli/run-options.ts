@@ -3,11 +3,12 @@
  * environment, working directory and file reader come in as parameters, so every rule is unit-tested
  * without touching the machine. Errors are InvalidArgument naming the flag and the value, as docker does.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { InvalidArgument } from '../errors/index.js';
 import { parseBytes } from '../lib/index.js';
+import type { ContainerCreateRequest, Resources, RestartPolicy } from '../api/types.js';
+import { applyMountFlags } from './mount-options.js';
 import { applyNetworkFlags, type NetworkFlags } from './network-options.js';
-import type { BindMount, ContainerCreateRequest, Resources, RestartPolicy } from '../api/types.js';
 
 /** The flags as commander hands them over: strings and string lists, parsed here. */
 export interface RunFlags extends NetworkFlags {
@@ -23,6 +24,7 @@ export interface RunFlags extends NetworkFlags {
   hostname?: string;
   label?: string[];
   volume?: string[];
+  mount?: string[];
   tmpfs?: string[];
   readOnly?: boolean;
   init?: boolean;
@@ -90,7 +92,7 @@ export function parseRunOptions(input: RunInput, client: ClientEnvironment): Con
   if (flags.init) req.init = true;
   if (flags.readOnly) req.readOnly = true;
   if (flags.rm) req.autoRemove = true;
-  if (flags.volume && flags.volume.length > 0) req.binds = flags.volume.map((v) => parseVolume(v, client.cwd));
+  applyMountFlags(req, flags, client.cwd);
   applyNetworkFlags(req, flags);
   if (flags.tmpfs && flags.tmpfs.length > 0) req.tmpfs = parseTmpfs(flags.tmpfs);
   if (flags.network !== undefined) {
@@ -148,26 +150,6 @@ function parseLabels(entries: readonly string[]): Record<string, string> {
     labels[key] = eq === -1 ? '' : entry.slice(eq + 1);
   }
   return labels;
-}
-
-/**
- * `-v SRC:DST[:ro|rw]`. A SRC starting with "/" or "." is a host path (relative ones resolve against the
- * client's cwd, as docker's CLI does); anything else would name a volume, which Pure does not have yet.
- */
-function parseVolume(spec: string, cwd: string): BindMount {
-  const parts = spec.split(':');
-  const bad = (why: string): InvalidArgument => new InvalidArgument(`invalid -v "${spec}": ${why}`);
-  if (parts.length === 1) {
-    throw bad('anonymous volumes are not supported yet: give a host path, as in -v /host/dir:/container/dir');
-  }
-  if (parts.length > 3) throw bad('too many ":" (the form is /host/path:/container/path[:ro|rw])');
-  const [source = '', destination = '', mode = 'rw'] = parts;
-  if (source === '') throw bad('the host path is empty');
-  if (!source.startsWith('/') && !source.startsWith('.')) throw bad('named volumes are not supported yet');
-  if (!isAbsolute(destination)) throw bad(`the container path "${destination}" must be absolute`);
-  if (destination === '/') throw bad('the container path cannot be "/"');
-  if (mode !== 'ro' && mode !== 'rw') throw bad(`unknown mode "${mode}" (use ro or rw)`);
-  return { source: resolve(cwd, source), destination, readOnly: mode === 'ro' };
 }
 
 function parseTmpfs(entries: readonly string[]): Record<string, string> {

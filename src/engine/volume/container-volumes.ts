@@ -10,7 +10,7 @@
  *             container uses any more.
  */
 import { isAbsolute, posix } from 'node:path';
-import { InvalidArgument } from '../../errors/index.js';
+import { InvalidArgument, NotFound } from '../../errors/index.js';
 import type { BindMount, ContainerCreateRequest, ImageConfig, VolumeMount } from '../../api/types.js';
 import { newVolumeName, validateVolumeName } from './names.js';
 import { copyUp } from './copy-up.js';
@@ -44,7 +44,11 @@ export function attachVolumes(svc: VolumeService, req: ContainerCreateRequest, i
   for (const v of req.volumes ?? []) {
     const destination = claim(v.destination, 'volume mount');
     if (v.source !== undefined) validateVolumeName(v.source);
-    plan.push({ ...v, destination });
+    if (v.source !== undefined && v.mustExist && !svc.repo.get(v.source)) {
+      throw new NotFound(`no such volume: "${v.source}" (--mount does not create volumes: use pure volume create, or -v)`);
+    }
+    const { mustExist: _, ...mount } = v;
+    plan.push({ ...mount, destination });
   }
   for (const path of Object.keys(image.Volumes ?? {})) {
     let d: string;
