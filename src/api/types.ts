@@ -375,10 +375,10 @@ export interface RegistryAuth {
   serveraddress?: string;
 }
 
-/** One line of a pull/push progress stream; the last is `pulled`/`pushed` (with the result) or `error`. */
+/** One line of a pull/push progress stream; the last is `result` (ref, digest, id or size) or `error`. */
 export interface TransferLine {
   status: string;
-  /** A layer's short id; on the final `pulled` line, the image id. */
+  /** A layer's short id; on the final `result` line of a pull, the image id. */
   id?: string;
   current?: number;
   total?: number;

@@ -12,6 +12,7 @@ import { registerRunCommands } from './run-command.js';
 import { registerContainerCommands } from './container-commands.js';
 import { registerListCommands } from './container-list.js';
 import { registerImageCommands } from './image-commands.js';
+import { registerRegistryCommands } from './registry-commands.js';
 import { registerVolumeCommands } from './volume-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerSystemCommands, runDaemon, CLIENT_VERSION } from './system-commands.js';
@@ -76,6 +77,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerContainerCommands(program, ctx);
   registerListCommands(program, ctx);
   registerImageCommands(program, ctx);
+  registerRegistryCommands(program, ctx);
   registerVolumeCommands(program, ctx);
   registerNetworkCommands(program, ctx);
   registerSystemCommands(program, ctx);

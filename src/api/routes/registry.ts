@@ -1,6 +1,6 @@
 /**
  * Registry routes: pull and push stream their progress as NDJSON (one TransferEvent per line, then a final
- * `pulled`/`pushed` line, or an `error` line if the transfer fails after it started; a failure before the
+ * `result` line, or an `error` line if the transfer fails after it started; a failure before the
  * first event is an ordinary error status), save streams a tarball, auth checks credentials (docker login).
  * Credentials travel per request in `X-Registry-Auth` (base64 JSON, as Docker's API): the daemon keeps none.
  */
@@ -44,13 +44,13 @@ export function registryRoutes(registry: RegistryApi) {
     app.post('/images/pull', { schema: { summary: 'Pull an image from a registry (NDJSON progress; X-Registry-Auth)', querystring: PullQuery } }, async (req, reply) => {
       const { ref, platform } = req.query as Static<typeof PullQuery>;
       const auth = decodeAuth(req.headers['x-registry-auth']);
-      return transfer(reply, (opts) => registry.pull(ref, { ...opts, auth, platform }).then((r) => ({ status: 'pulled', ...r })));
+      return transfer(reply, (opts) => registry.pull(ref, { ...opts, auth, platform }).then((r) => ({ status: 'result', ...r })));
     });
 
     app.post('/images/:ref/push', { schema: { summary: 'Push an image to its registry (NDJSON progress; X-Registry-Auth)', params: PushParams } }, async (req, reply) => {
       const { ref } = req.params as Static<typeof PushParams>;
       const auth = decodeAuth(req.headers['x-registry-auth']);
-      return transfer(reply, (opts) => registry.push(ref, { ...opts, auth }).then((r) => ({ status: 'pushed', ...r })));
+      return transfer(reply, (opts) => registry.push(ref, { ...opts, auth }).then((r) => ({ status: 'result', ...r })));
     });
 
     app.get('/images/save', { schema: { summary: 'Save images as a docker-save (or ?format=oci: OCI layout) tarball', querystring: SaveQuery } }, async (req, reply) => {
@@ -59,10 +59,13 @@ export function registryRoutes(registry: RegistryApi) {
       return reply.type('application/x-tar').send(stream);
     });
 
-    app.post('/auth', { schema: { summary: 'Check registry credentials (docker login)', body: AuthBody } }, async (req) => {
+    app.post('/auth', { schema: { summary: 'Check registry credentials (docker login)', body: AuthBody } }, async (req, reply) => {
       const body = req.body as Static<typeof AuthBody>;
       const ac = new AbortController();
-      req.raw.on('close', () => ac.abort());
+      // the request's own 'close' fires once its body is read: only the response closing early means "gone"
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) ac.abort();
+      });
       await registry.login(body.serveraddress, { username: body.username, password: body.password, identitytoken: body.identitytoken }, ac.signal);
       return { status: 'Login Succeeded' };
     });

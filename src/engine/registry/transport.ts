@@ -4,6 +4,7 @@
  * downloads are often redirected to a CDN, which must not see our credentials), and the mapping of answers
  * to the error catalog. One Transport per daemon: connections and tokens are shared by every pull and push.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
@@ -78,7 +79,8 @@ export class Transport {
    */
   async send(req: SendRequest): Promise<Response> {
     const base = await this.baseOf(req.registry, req.signal);
-    const tokenKey = `${req.registry} ${req.scopes.join(' ')}`;
+    // tokens are cached per credentials too: one client's login must never serve another client's request
+    const tokenKey = `${req.registry} ${req.scopes.join(' ')} ${credentialsKey(req.credentials)}`;
     let url = new URL(req.path, base);
     let auth = this.cachedAuth(tokenKey);
     let method = req.method ?? 'GET';
@@ -206,6 +208,11 @@ export class Transport {
     if (res.statusCode !== 200 || !token) throw new FailedPrecondition(`token server ${url.host} answered HTTP ${res.statusCode} without a token`);
     return { token, expiresIn: typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60 };
   }
+}
+
+function credentialsKey(c: Credentials | undefined): string {
+  if (!c) return 'anonymous';
+  return createHash('sha256').update(JSON.stringify([c.username, c.password, c.identityToken, c.registryToken])).digest('hex');
 }
 
 async function challengeOf(res: Response): Promise<Challenge[]> {
