@@ -4,7 +4,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markdownTable, timingTable, writeReport } from './report.js';
-import { parseBenchArgs } from './benchmark.js';
 import type { RunnerResult } from './runner.js';
 
 void test('markdownTable escapes pipes so a reason cannot break the table', () => {
@@ -17,8 +16,8 @@ void test('timingTable lists a skipped candidate with its reason and ratios of t
     warmup: 0,
     baseline: 'runc',
     candidates: [
-      { name: 'runc', status: 'ok', warmupNs: [], samplesNs: [2e6], summaryMs: { n: 1, min: 2, median: 2, p90: 2, p99: 2, max: 2, mean: 2 }, ratioToBaseline: 1 },
-      { name: 'pure', status: 'skipped', reason: "'pure' is not on PATH", warmupNs: [], samplesNs: [], summaryMs: null, ratioToBaseline: null },
+      { name: 'runc', status: 'ok', warmupNs: [], samplesNs: [2e6], summaryMs: { n: 1, min: 2, median: 2, p90: 2, p99: 2, max: 2, mean: 2 }, ratioToBaseline: 1, phasesNs: {}, phaseSummaryMs: null },
+      { name: 'pure', status: 'skipped', reason: "'pure' is not on PATH", warmupNs: [], samplesNs: [], summaryMs: null, ratioToBaseline: null, phasesNs: {}, phaseSummaryMs: null },
     ],
   };
   const table = timingTable(result);
@@ -32,14 +31,4 @@ void test('writeReport writes pretty JSON named after the benchmark and the date
   const path = await writeReport(dir, 'run-true', { x: 1 }, new Date('2026-01-02T03:04:05.678Z'));
   assert.equal(path, join(dir, 'run-true-2026-01-02T03-04-05Z.json'));
   assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), { x: 1 });
-});
-
-void test('parseBenchArgs applies defaults, reads numbers and refuses junk', () => {
-  const d = { runs: 30, warmup: 3, extra: { containers: 20 } };
-  const a = parseBenchArgs([], d);
-  assert.equal(a.runs, 30);
-  assert.equal(a.extra.containers, 20);
-  assert.equal(parseBenchArgs(['--runs', '5', '--containers', '2'], d).extra.containers, 2);
-  assert.throws(() => parseBenchArgs(['--runs', 'many'], d), /invalid --runs "many"/);
-  assert.throws(() => parseBenchArgs(['--bogus', '1'], d));
 });

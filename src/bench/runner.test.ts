@@ -89,3 +89,21 @@ void test('duplicate candidate names and unbounded run counts are refused', asyn
   await assert.rejects(runCandidates([f.candidate('a'), f.candidate('a')]), /unique/);
   await assert.rejects(runCandidates([f.candidate('a')], { runs: 1e9 }), /runs must be/);
 });
+
+void test('phases a run reports are kept per phase and summarized, and its totalNs replaces the clock', async () => {
+  let n = 0;
+  const c: Candidate = {
+    name: 'phased',
+    run: () => {
+      n += 1;
+      return Promise.resolve({ phasesNs: { create: n * 1e6, start: 2e6 }, totalNs: (n + 2) * 1e6 });
+    },
+  };
+  const r = await runCandidates([c], { runs: 3, warmup: 1 });
+  const res = r.candidates[0]!;
+  assert.deepEqual(res.warmupNs, [3e6]);
+  assert.deepEqual(res.samplesNs, [4e6, 5e6, 6e6]);
+  assert.deepEqual(res.phasesNs.create, [2e6, 3e6, 4e6]);
+  assert.equal(res.phaseSummaryMs?.create?.median, 3);
+  assert.equal(res.phaseSummaryMs?.start?.max, 2);
+});

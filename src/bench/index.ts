@@ -1,0 +1,10 @@
+/**
+ * `pure bench`: the published container experiments (boot, io, net, overhead) rerun for Pure and its peers
+ * side by side, with the harness under them (interleaved runner, order statistics, machine description,
+ * reports). The CLI imports this lazily (src/cli/bench-commands.ts); bench/*.ts use the harness too.
+ */
+export { runCandidates, rotation, messageOf, type Candidate, type CandidateResult, type CandidateStatus, type RunnerOptions, type RunnerResult, type PhaseSamples } from './runner.js';
+export { summarize, percentile, type Summary } from './stats.js';
+export { describeMachine, mountFsType, versionOf, type MachineDescription } from './machine.js';
+export { markdownTable, timingTable, machineTable, writeReport, type BenchReport } from './report.js';
+export { spawnChecked, probe, onPath, output, cliCandidate, type SpawnOptions, type CliCandidateOptions } from './command.js';
