@@ -5,6 +5,7 @@ import type { VolumeService } from '../engine/volume/index.js';
 import type { NetworkService } from '../engine/network/index.js';
 import type { ImageInspect, VersionInfo } from './types.js';
 import type { RegistryApi } from './routes/registry.js';
+import type { JobsApi } from './routes/jobs.js';
 
 export interface ImageApi {
   list(): ImageInspect[];
@@ -22,5 +23,7 @@ export interface ApiDeps {
   registry?: RegistryApi;
   volumes: VolumeService;
   networks: NetworkService;
+  /** Sandbox jobs; absent when the daemon runs without the sandbox. */
+  jobs?: JobsApi;
   version: () => VersionInfo;
 }

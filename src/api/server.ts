@@ -15,6 +15,7 @@ import { containerRoutes } from './routes/containers.js';
 import { registryRoutes } from './routes/registry.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { networkRoutes } from './routes/networks.js';
+import { jobRoutes } from './routes/jobs.js';
 import type { ApiError } from './types.js';
 
 export const API_VERSION = '1';
@@ -56,6 +57,7 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
       if (deps.registry) await v1.register(registryRoutes(deps.registry));
       await v1.register(volumeRoutes(deps));
       await v1.register(networkRoutes(deps));
+      if (deps.jobs) await v1.register(jobRoutes(deps.jobs));
       v1.get('/openapi.json', { schema: { summary: 'This document' } }, async () => openapi.document(deps.version().version));
     },
     { prefix: '/v1' },

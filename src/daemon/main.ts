@@ -27,6 +27,7 @@ import { cgroupPort, ensureDirs, monitorPort, runtimePort, specPort } from './ad
 import { imageApi } from './image-adapter.js';
 import { registryApi } from './registry-adapter.js';
 import { PURE_VERSION } from '../version.js';
+import { sandboxJobs } from './sandbox-adapter.js';
 
 export interface DaemonOptions {
   root: string;
@@ -43,6 +44,10 @@ export interface DaemonOptions {
   bridge?: string;
   bridgeSubnet?: string;
   logLevel?: string;
+  /** Sandbox jobs: warm sandboxes per profile (0 = off, default 2), jobs at once, default image. */
+  sandboxWarm?: number;
+  sandboxConcurrency?: number;
+  sandboxImage?: string;
 }
 
 export interface Daemon {
@@ -150,7 +155,20 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   });
 
   const registry = registryApi(images, { insecureRegistries: o.insecureRegistries, caFile: o.registryCa });
-  const app = buildApi({ containers, images: imageApi(images), registry, volumes, networks, version }, { logger: o.logLevel === 'debug' });
+  const sandbox = await sandboxJobs({
+    root,
+    runRoot,
+    db,
+    images,
+    cgroups,
+    cgroupParent,
+    runtimeBinary: driver.binary,
+    snapshotter: snapKind,
+    warm: o.sandboxWarm ?? 2,
+    ...(o.sandboxConcurrency !== undefined ? { concurrency: o.sandboxConcurrency } : {}),
+    image: o.sandboxImage ?? 'busybox',
+  });
+  const app = buildApi({ containers, images: imageApi(images), registry, volumes, networks, jobs: sandbox.jobs, version }, { logger: o.logLevel === 'debug' });
   await rm(socketPath, { force: true });
   await app.listen({ path: socketPath });
   await chmod(socketPath, 0o600);
@@ -164,6 +182,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       // never let one stuck client keep a stopping daemon alive
       await Promise.race([app.close(), new Promise((r) => setTimeout(r, 3000).unref())]);
       await registry.close();
+      await sandbox.close();
       db.close();
       await rm(pidFile, { force: true });
       await rm(socketPath, { force: true });
@@ -190,6 +209,18 @@ async function collectVersions(driver: RuntimeDriver, conmonBinary: string): Pro
   return { runtime: rt.version, conmon: /version (\S+)/.exec(cm.stdout)?.[1] ?? 'unknown' };
 }
 
+function sandboxFlags(f: { sandboxWarm: string | false; sandboxConcurrency?: string; sandboxImage: string }): Partial<DaemonOptions> {
+  const warm = f.sandboxWarm === false ? 0 : Number(f.sandboxWarm);
+  if (!Number.isInteger(warm) || warm < 0 || warm > 64) throw new FailedPrecondition(`invalid --sandbox-warm "${String(f.sandboxWarm)}": 0..64`);
+  const out: Partial<DaemonOptions> = { sandboxWarm: warm, sandboxImage: f.sandboxImage };
+  if (f.sandboxConcurrency !== undefined) {
+    const n = Number(f.sandboxConcurrency);
+    if (!Number.isInteger(n) || n < 1 || n > 256) throw new FailedPrecondition(`invalid --sandbox-concurrency "${f.sandboxConcurrency}": 1..256`);
+    out.sandboxConcurrency = n;
+  }
+  return out;
+}
+
 /** Entry point of `pure daemon [flags]`. */
 export async function main(argv: string[]): Promise<void> {
   const cmd = new Command('pure daemon')
@@ -204,6 +235,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--insecure-registry <host>', 'allow plain HTTP to this registry (host[:port] or CIDR); repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--registry-ca <file>', 'extra CA certificates (PEM) trusted for registries')
     .option('--log-level <level>', 'info or debug', 'info')
+    .option('--sandbox-warm <n>', 'sandbox jobs: warm sandboxes kept per image and limits (0 = off)', '2')
+    .option('--no-sandbox-warm', 'sandbox jobs: no warm pools, every job starts cold')
+    .option('--sandbox-concurrency <n>', 'sandbox jobs run at once (default 2 x CPUs)')
+    .option('--sandbox-image <ref>', 'image of sandbox jobs that name none (pre-warmed when present)', 'busybox')
     .exitOverride();
   cmd.parse(argv, { from: 'user' });
   const regOpts = cmd.opts<{ insecureRegistry?: string[]; registryCa?: string }>();
@@ -224,6 +259,7 @@ export async function main(argv: string[]): Promise<void> {
     bridge: opts.bridge,
     bridgeSubnet: opts.bridgeSubnet,
     logLevel: opts.logLevel,
+    ...sandboxFlags(cmd.opts<{ sandboxWarm: string | false; sandboxConcurrency?: string; sandboxImage: string }>()),
   });
   process.stderr.write(`pure daemon: listening on ${daemon.socketPath}\n`);
   await new Promise<void>((resolveStop) => {
