@@ -15,6 +15,7 @@ import { registerImageCommands } from './image-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
 import { registerVolumeCommands } from './volume-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
+import { registerSandboxCommands } from './sandbox-commands.js';
 import { registerSystemCommands, runDaemon, CLIENT_VERSION } from './system-commands.js';
 
 export interface CliIo {
@@ -80,6 +81,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRegistryCommands(program, ctx);
   registerVolumeCommands(program, ctx);
   registerNetworkCommands(program, ctx);
+  registerSandboxCommands(program, ctx);
   registerSystemCommands(program, ctx);
   return program;
 }
