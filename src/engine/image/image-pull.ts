@@ -151,7 +151,10 @@ async function download(repo: Repository, staged: ContentStore, desc: Descriptor
         },
       }),
     );
-    body.once('error', (e) => counted.destroy(e));
+    body.on('error', (e) => counted.destroy(e));
+    // pipe() re-emits a source error on a destination nobody listens to any more (the store stopped reading
+    // at the first error): without this the second emission would be an uncaught exception in the daemon
+    counted.on('error', () => undefined);
     await staged.write(counted, { digest: desc.digest, size: desc.size });
     counter.flush();
   });

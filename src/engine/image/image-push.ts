@@ -109,6 +109,7 @@ function counted(source: Readable, report: (bytes: number) => void): Readable {
       done();
     },
   });
-  source.once('error', (e) => t.destroy(e));
+  source.on('error', (e) => t.destroy(e));
+  t.on('error', () => undefined); // the uploader sees it as a failed body; never an uncaught exception
   return source.pipe(t);
 }

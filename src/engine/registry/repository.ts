@@ -77,6 +77,8 @@ export class Repository {
       }
       // pipeline, not pipe: a reset connection must reach the reader as an error, not as a short blob
       const body = capped(desc);
+      // a socket error can come after the pipeline settled (the reader gave up first): never uncaught
+      res.body.on('error', () => undefined);
       pipeline(res.body, body, () => undefined);
       return sink(body);
     });
@@ -168,13 +170,17 @@ export class Repository {
 /** Pass at most `desc.size` bytes; more is an error (a hostile registry must not fill the disk). */
 function capped(desc: Descriptor): Transform {
   let n = 0;
-  return new Transform({
+  const t = new Transform({
     transform(chunk: Buffer, _enc, done) {
       n += chunk.length;
       if (n > desc.size) done(new InvalidArgument(`blob ${desc.digest} is larger than the ${desc.size} bytes its manifest declares`));
       else done(null, chunk);
     },
   });
+  // the reader sees the error through its own listener or iterator; this one only keeps an error raised
+  // while no reader is attached (between retries, after an abort) from becoming an uncaught exception
+  t.on('error', () => undefined);
+  return t;
 }
 
 function sha256(bytes: Buffer): string {
