@@ -29,7 +29,7 @@ export interface SandboxOptions {
   db: Db;
   /** The OCI runtime binary (runc). */
   runtimeBinary: string;
-  cgroups: Pick<CgroupReader, 'stats' | 'oomKilled' | 'remove' | 'listCgroups'>;
+  cgroups: Pick<CgroupReader, 'cpuUsageNs' | 'memoryPeak' | 'oomKilled' | 'remove' | 'listCgroups'>;
   /** Sandboxes' cgroups go to <cgroupParent>/sbx-<id>. */
   cgroupParent: string;
   snapshotter: SnapshotterKind;

@@ -30,7 +30,8 @@ import { mountWorkspace } from './workspace.js';
 
 /** What the sandbox needs from the cgroup reader. */
 export interface SandboxCgroups {
-  stats(path: string): Promise<{ cpuUsageNs: number; memoryPeak?: number } | null>;
+  cpuUsageNs(path: string): Promise<number | null>;
+  memoryPeak(path: string): Promise<number | null>;
   oomKilled(path: string): Promise<boolean>;
   remove(path: string): Promise<void>;
 }
@@ -209,17 +210,21 @@ export class Sandbox {
   /** The cgroup's counters, read once: before pid 1 dies (runc run removes the cgroup right after). */
   usage(): Promise<SandboxUsage> {
     this.usageRead ??= (async () => {
-      const s = await this.env.cgroups.stats(this.cgroupsPath).catch(() => null);
-      const oom = await this.env.cgroups.oomKilled(this.cgroupsPath).catch(() => false);
-      return { cpuTimeMs: Math.round((s?.cpuUsageNs ?? 0) / 1e6), peakMemoryBytes: s?.memoryPeak ?? 0, oomKilled: oom };
+      const cg = this.env.cgroups;
+      const [cpu, peak, oom] = await Promise.all([
+        cg.cpuUsageNs(this.cgroupsPath).catch(() => null),
+        cg.memoryPeak(this.cgroupsPath).catch(() => null),
+        cg.oomKilled(this.cgroupsPath).catch(() => false),
+      ]);
+      return { cpuTimeMs: Math.round((cpu ?? 0) / 1e6), peakMemoryBytes: peak ?? 0, oomKilled: oom };
     })();
     return this.usageRead;
   }
 
   /** CPU time used so far, ms (the CPU-limit poll). */
   async peekCpuMs(): Promise<number> {
-    const s = await this.env.cgroups.stats(this.cgroupsPath).catch(() => null);
-    return Math.round((s?.cpuUsageNs ?? 0) / 1e6);
+    const ns = await this.env.cgroups.cpuUsageNs(this.cgroupsPath).catch(() => null);
+    return Math.round((ns ?? 0) / 1e6);
   }
 
   /** Stop the job now (a limit fired): counters first, then SIGKILL to pid 1. */

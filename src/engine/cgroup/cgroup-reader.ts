@@ -99,6 +99,17 @@ export class CgroupReader {
     return isDir(this.dir('memory', cgroupsPath));
   }
 
+  /**
+   * Total CPU time in ns from one file (v1 cpuacct.usage, v2 cpu.stat usage_usec); null when the cgroup is
+   * gone. For callers that poll CPU often (the sandbox's CPU limit) and cannot afford every stats() file.
+   */
+  async cpuUsageNs(cgroupsPath: string): Promise<number | null> {
+    if (this.mode !== 'v2') return readNumber(join(this.dir('cpuacct', cgroupsPath), 'cpuacct.usage'));
+    const text = await readOptional(join(this.dir('cpu', cgroupsPath), 'cpu.stat'));
+    const usec = text === null ? undefined : parseKeyValues(text).get('usage_usec');
+    return usec === undefined ? null : usec * 1000;
+  }
+
   /** Current usage and limits; null when the cgroup does not exist. */
   async stats(cgroupsPath: string): Promise<CgroupStats | null> {
     if (!(await this.exists(cgroupsPath))) return null;

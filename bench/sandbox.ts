@@ -1,0 +1,122 @@
+/**
+ * Sandbox jobs, request to result: `sh -c 'echo hi'` submitted through the API (POST /v1/jobs?wait) on a warm
+ * pool, cold (warm: false), against `docker run --rm --network none IMG sh -c 'echo hi'`, interleaved; then
+ * jobs per second with 1, 2, 4, 8 clients submitting back to back. Starts its own daemon on temp roots.
+ *
+ *   npx tsx bench/sandbox.ts [--runs 40] [--jobs 80]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir, cpus, totalmem, release } from 'node:os';
+import { join, resolve } from 'node:path';
+import { makeBusyboxTar } from '../test/fixtures/busybox.js';
+
+const REPO = resolve(import.meta.dirname, '..');
+const PURE = join(REPO, 'bin', 'pure');
+const arg = (name: string, def: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const RUNS = arg('runs', 40);
+const JOBS = arg('jobs', 80);
+const DOCKER_IMG = 'pure-bench/busybox';
+
+function post(socket: string, path: string, body: unknown): Promise<{ status: number; body: { state?: string; result?: { status: string; stdout: string; warm?: boolean } } }> {
+  return new Promise((res, rej) => {
+    const data = Buffer.from(JSON.stringify(body));
+    const req = request({ socketPath: socket, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': data.length } }, (r) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (b: Buffer) => chunks.push(b));
+      r.on('end', () => res({ status: r.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as never }));
+    });
+    req.on('error', rej);
+    req.end(data);
+  });
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+};
+
+async function main(): Promise<void> {
+  const base = await mkdtemp(join(tmpdir(), 'pure-bench-sbx-'));
+  const runRoot = await mkdtemp('/run/pure-bench-sbx-');
+  const socket = join(runRoot, 'pure.sock');
+  const daemon = spawn(PURE, ['daemon', '--root', join(base, 'root'), '--run-root', runRoot, '--cgroup-parent', '/pure-bench-sbx', '--sandbox-concurrency', '8', '--sandbox-warm', '4'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    for (let i = 0; i < 400 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 25));
+    const env = { ...process.env, PURE_SOCKET: socket };
+    const tar = join(base, 'busybox.tar');
+    await makeBusyboxTar(tar);
+    const imp = spawnSync(PURE, ['import', tar, 'busybox'], { env, encoding: 'utf8' });
+    if (imp.status !== 0) throw new Error(`import: ${imp.stderr}`);
+    const job = { image: 'busybox', command: ['sh', '-c', 'echo hi'] };
+    const timeJob = async (warm: boolean, mustBeWarm = warm): Promise<number> => {
+      const t = process.hrtime.bigint();
+      const r = await post(socket, '/v1/jobs?wait=60', { ...job, warm });
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      if (r.body.result?.status !== 'ok' || r.body.result.stdout !== 'hi\n') throw new Error(`job failed: ${JSON.stringify(r.body)}`);
+      if (mustBeWarm && r.body.result.warm !== true) throw new Error('a warm job ran cold: the pool did not keep up');
+      return ms;
+    };
+    const timeDocker = (): number => {
+      const t = process.hrtime.bigint();
+      const r = spawnSync('docker', ['run', '--rm', '--network', 'none', DOCKER_IMG, 'sh', '-c', 'echo hi'], { encoding: 'utf8' });
+      if (r.stdout !== 'hi\n') throw new Error(`docker: ${r.stderr}`);
+      return Number(process.hrtime.bigint() - t) / 1e6;
+    };
+    const hasDocker = spawnSync('docker', ['image', 'inspect', DOCKER_IMG]).status === 0;
+    // warm-up: first job makes the image rootfs and the pool
+    for (let i = 0; i < 5; i++) await timeJob(false);
+    await timeJob(true, false);
+    await new Promise((r) => setTimeout(r, 1500));
+    const samples: Record<string, number[]> = { 'pure job, warm pool': [], 'pure job, cold': [], 'docker run': [] };
+    for (let i = 0; i < RUNS; i++) {
+      // one at a time, each after the pool refilled: latency, not the refill race
+      samples['pure job, warm pool']!.push(await timeJob(true));
+      await new Promise((r) => setTimeout(r, 250));
+      samples['pure job, cold']!.push(await timeJob(false));
+      if (hasDocker) samples['docker run']!.push(timeDocker());
+    }
+    const dockerP50 = hasDocker ? pct(samples['docker run']!, 50) : NaN;
+    console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, kernel ${release()}\n`);
+    console.log(`| ${RUNS} runs each | p50 ms | p90 ms | p99 ms | max ms | p50 / docker p50 |`);
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const [name, xs] of Object.entries(samples)) {
+      if (xs.length === 0) continue;
+      console.log(`| ${name} | ${pct(xs, 50).toFixed(1)} | ${pct(xs, 90).toFixed(1)} | ${pct(xs, 99).toFixed(1)} | ${Math.max(...xs).toFixed(1)} | ${(pct(xs, 50) / dockerP50).toFixed(3)} |`);
+    }
+    console.log(`\n| clients | jobs | seconds | jobs/s | warm hits |`);
+    console.log('| ---: | ---: | ---: | ---: | ---: |');
+    for (const c of [1, 2, 4, 8]) {
+      let next = 0;
+      let warmHits = 0;
+      const t = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: c }, async () => {
+          while (next < JOBS) {
+            next++;
+            const r = await post(socket, '/v1/jobs?wait=120', job);
+            if (r.body.result?.status !== 'ok') throw new Error(`job failed: ${JSON.stringify(r.body)}`);
+            if (r.body.result.warm) warmHits++;
+          }
+        }),
+      );
+      const s = Number(process.hrtime.bigint() - t) / 1e9;
+      console.log(`| ${c} | ${JOBS} | ${s.toFixed(2)} | ${(JOBS / s).toFixed(1)} | ${warmHits} |`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  } finally {
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon.once('exit', r));
+    await rm(base, { recursive: true, force: true });
+    await rm(runRoot, { recursive: true, force: true });
+  }
+}
+
+await main();
