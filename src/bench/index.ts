@@ -8,3 +8,8 @@ export { summarize, percentile, type Summary } from './stats.js';
 export { describeMachine, mountFsType, versionOf, type MachineDescription } from './machine.js';
 export { markdownTable, timingTable, machineTable, writeReport, type BenchReport } from './report.js';
 export { spawnChecked, probe, onPath, output, cliCandidate, type SpawnOptions, type CliCandidateOptions } from './command.js';
+export { UnixJsonClient, type JsonResponse } from './unix-http.js';
+export { runBench, parseExperiments, DEFAULT_RUNS, type BenchRun, type BenchOutput, type BenchSettings } from './bench.js';
+export { EXPERIMENTS, type BenchOptions, type CaseResult, type ExperimentName } from './experiment.js';
+export { DEFAULT_CACHE, BENCH_IMAGE } from './datasets.js';
+export { checkFindings, type Finding } from './findings.js';

@@ -16,6 +16,7 @@ import { registerRegistryCommands } from './registry-commands.js';
 import { registerVolumeCommands } from './volume-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerSandboxCommands } from './sandbox-commands.js';
+import { registerBenchCommands } from './bench-commands.js';
 import { registerSystemCommands, runDaemon, CLIENT_VERSION } from './system-commands.js';
 
 export interface CliIo {
@@ -82,6 +83,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerVolumeCommands(program, ctx);
   registerNetworkCommands(program, ctx);
   registerSandboxCommands(program, ctx);
+  registerBenchCommands(program, ctx);
   registerSystemCommands(program, ctx);
   return program;
 }
