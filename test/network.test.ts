@@ -44,16 +44,24 @@ function httpGet(url: string): Promise<string> {
   });
 }
 
-/** What this daemon leaves in the kernel: veths, netns files, iptables rules, IPAM leases. */
-function netState(): { veths: number; netns: number; rules: number; leases: string[] } {
-  const veths = spawnSync('ip', ['-o', 'link', 'show', 'type', 'veth'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).length;
+/**
+ * What this daemon leaves in the kernel for `network`: veths on its bridge, netns files, iptables rules that
+ * name the network or its bridge (portmap's comments carry the network's name), IPAM leases. Scoped to one
+ * network because other daemons (other test files, other engineers) may be creating veths at the same time.
+ */
+function netState(network?: string): { veths: number; netns: number; rules: number; leases: string[] } {
   const nsDir = join(d.runRoot, 'netns');
   const netns = existsSync(nsDir) ? readdirSync(nsDir).length : 0;
-  const rules = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith('-A')).length;
   const ipam = join(d.root, 'networks', 'ipam');
   const leases = existsSync(ipam)
     ? readdirSync(ipam).flatMap((n) => readdirSync(join(ipam, n)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).map((f) => `${n}/${f}`))
     : [];
+  if (network === undefined) return { veths: 0, netns, rules: 0, leases };
+  const bridge = (JSON.parse(ok(['network', 'inspect', network])) as { bridge: string }[])[0]!.bridge;
+  const veths = spawnSync('ip', ['-o', 'link', 'show', 'master', bridge], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).length;
+  const rules = spawnSync('iptables-save', [], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => l.startsWith('-A') && (l.includes(bridge) || l.includes(network))).length;
   return { veths, netns, rules, leases };
 }
 
@@ -147,7 +155,7 @@ void test('bad input gives one-line errors and leaves nothing behind', async () 
   const busy = (blocker.address() as { port: number }).port;
   try {
     const nets = ok(['network', 'ls', '-q']);
-    const before = netState();
+    const before = netState('ntest-bad');
     const cases: [string[], RegExp][] = [
       [['network', 'create', '--subnet', '10.90.200.128/25', 'ntest-overlap'], /overlaps network "ntest-bad"/],
       [['network', 'create', '--subnet', '10.90.201.0/24', '--gateway', '10.1.1.1', 'ntest-gw'], /--gateway 10\.1\.1\.1/],
@@ -166,7 +174,7 @@ void test('bad input gives one-line errors and leaves nothing behind', async () 
     }
     assert.equal(ok(['ps', '-aq']), '', 'no container left');
     assert.equal(ok(['network', 'ls', '-q']), nets, 'no network made');
-    assert.deepEqual(netState(), before, 'no veth, netns, rule or lease left');
+    assert.deepEqual(netState('ntest-bad'), before, 'no veth, netns, rule or lease left');
   } finally {
     blocker.close();
     d.pure(['network', 'rm', 'ntest-bad']);
@@ -196,15 +204,15 @@ void test('rm refuses a network in use; connect and disconnect a running contain
 void test('after rm, and after kill -9 and a restart, no veth, netns, rule or lease is left', async () => {
   ok(['network', 'create', 'ntest-crash']);
   try {
-    const base = netState();
+    const base = netState('ntest-crash');
     ok(['run', '-d', '--name', 'c1', '--network', 'ntest-crash', '-p', '127.0.0.1::80', 'busybox', 'sleep', '300']);
-    ok(['run', '-d', '--name', 'c2', '-p', '127.0.0.1::80', 'busybox', 'sleep', '300']);
-    const during = netState();
+    ok(['run', '-d', '--name', 'c2', '--network', 'ntest-crash', '-p', '127.0.0.1::80', 'busybox', 'sleep', '300']);
+    const during = netState('ntest-crash');
     assert.equal(during.veths, base.veths + 2);
     assert.equal(during.netns, base.netns + 2);
     assert.ok(during.rules > base.rules, 'portmap rules while running');
     ok(['rm', '-f', 'c2']);
-    const afterRm = netState();
+    const afterRm = netState('ntest-crash');
     assert.equal(afterRm.veths, base.veths + 1);
     assert.equal(afterRm.netns, base.netns + 1);
 
@@ -219,9 +227,9 @@ void test('after rm, and after kill -9 and a restart, no veth, netns, rule or le
     }
     await d.restart();
     assert.match(ok(['ps', '-a', '--format', 'json']), /"state":"exited"/);
-    assert.deepEqual(netState(), base, 'recovery released everything of the dead container');
+    assert.deepEqual(netState('ntest-crash'), base, 'recovery released everything of the dead container');
     ok(['rm', 'c1']);
-    assert.deepEqual(netState(), base);
+    assert.deepEqual(netState('ntest-crash'), base);
   } finally {
     d.pure(['rm', '-f', 'c1', 'c2']);
     d.pure(['network', 'rm', 'ntest-crash']);
