@@ -142,6 +142,12 @@ void describe('sandbox jobs', { timeout: 240_000 }, () => {
     assert.equal(r.stdout, 'lo\nCapEff:\t0000000000000000\nrootfs-ro\nprocsys-ro\nsys-ro\nno-mount\nno-mknod\nno-net\nno-userns\n');
   });
 
+  void it('gives the host network only when asked', async () => {
+    const r = await job(d, sh('ip -o link | wc -l', { network: true }));
+    assert.equal(r.status, 'ok', r.stderr);
+    assert.ok(Number(r.stdout.trim()) > 1, `links: ${r.stdout}`);
+  });
+
   void it('sees no host process and no other job, and cannot signal the daemon', async () => {
     const daemonPid = d.proc.pid ?? 0;
     const [a, b] = await Promise.all([

@@ -48,6 +48,7 @@ export interface DaemonOptions {
   sandboxWarm?: number;
   sandboxConcurrency?: number;
   sandboxImage?: string;
+  sandboxPrewarm?: boolean;
 }
 
 export interface Daemon {
@@ -167,6 +168,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     warm: o.sandboxWarm ?? 2,
     ...(o.sandboxConcurrency !== undefined ? { concurrency: o.sandboxConcurrency } : {}),
     image: o.sandboxImage ?? 'busybox',
+    prewarm: o.sandboxPrewarm ?? false,
   });
   const app = buildApi({ containers, images: imageApi(images), registry, volumes, networks, jobs: sandbox.jobs, version }, { logger: o.logLevel === 'debug' });
   await rm(socketPath, { force: true });
@@ -209,10 +211,10 @@ async function collectVersions(driver: RuntimeDriver, conmonBinary: string): Pro
   return { runtime: rt.version, conmon: /version (\S+)/.exec(cm.stdout)?.[1] ?? 'unknown' };
 }
 
-function sandboxFlags(f: { sandboxWarm: string | false; sandboxConcurrency?: string; sandboxImage: string }): Partial<DaemonOptions> {
+function sandboxFlags(f: { sandboxWarm: string | false; sandboxConcurrency?: string; sandboxImage: string; sandboxPrewarm?: boolean }): Partial<DaemonOptions> {
   const warm = f.sandboxWarm === false ? 0 : Number(f.sandboxWarm);
   if (!Number.isInteger(warm) || warm < 0 || warm > 64) throw new FailedPrecondition(`invalid --sandbox-warm "${String(f.sandboxWarm)}": 0..64`);
-  const out: Partial<DaemonOptions> = { sandboxWarm: warm, sandboxImage: f.sandboxImage };
+  const out: Partial<DaemonOptions> = { sandboxWarm: warm, sandboxImage: f.sandboxImage, sandboxPrewarm: f.sandboxPrewarm === true };
   if (f.sandboxConcurrency !== undefined) {
     const n = Number(f.sandboxConcurrency);
     if (!Number.isInteger(n) || n < 1 || n > 256) throw new FailedPrecondition(`invalid --sandbox-concurrency "${f.sandboxConcurrency}": 1..256`);
@@ -238,7 +240,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--sandbox-warm <n>', 'sandbox jobs: warm sandboxes kept per image and limits (0 = off)', '2')
     .option('--no-sandbox-warm', 'sandbox jobs: no warm pools, every job starts cold')
     .option('--sandbox-concurrency <n>', 'sandbox jobs run at once (default 2 x CPUs)')
-    .option('--sandbox-image <ref>', 'image of sandbox jobs that name none (pre-warmed when present)', 'busybox')
+    .option('--sandbox-image <ref>', 'image of sandbox jobs that name none', 'busybox')
+    .option('--sandbox-prewarm', 'fill the --sandbox-image pool at start instead of on the first job')
     .exitOverride();
   cmd.parse(argv, { from: 'user' });
   const regOpts = cmd.opts<{ insecureRegistry?: string[]; registryCa?: string }>();
@@ -259,7 +262,7 @@ export async function main(argv: string[]): Promise<void> {
     bridge: opts.bridge,
     bridgeSubnet: opts.bridgeSubnet,
     logLevel: opts.logLevel,
-    ...sandboxFlags(cmd.opts<{ sandboxWarm: string | false; sandboxConcurrency?: string; sandboxImage: string }>()),
+    ...sandboxFlags(cmd.opts<{ sandboxWarm: string | false; sandboxConcurrency?: string; sandboxImage: string; sandboxPrewarm?: boolean }>()),
   });
   process.stderr.write(`pure daemon: listening on ${daemon.socketPath}\n`);
   await new Promise<void>((resolveStop) => {

@@ -22,8 +22,10 @@ export interface SandboxWiring {
   /** Warm sandboxes per profile (0: every job starts cold). */
   warm: number;
   concurrency?: number;
-  /** Default image of jobs; pre-warmed at start when present. */
+  /** Default image of jobs. */
   image: string;
+  /** Fill the default image's pool at start (--sandbox-prewarm). */
+  prewarm?: boolean;
   nofileCeiling?: number | null;
 }
 
@@ -46,8 +48,8 @@ export async function sandboxJobs(w: SandboxWiring): Promise<{ jobs: JobsApi; cl
     nofileCeiling: w.nofileCeiling ?? null,
     onError: (e) => process.stderr.write(`pure daemon: sandbox: ${messageOf(e)}\n`),
   });
-  // a missing default image is not an error: jobs name their image, and pools form on first use
-  await sandbox.prewarm(w.image).catch(() => undefined);
+  // pools form on a profile's first job, never at start: a daemon that runs no job holds no sandbox
+  if (w.prewarm) await sandbox.prewarm(w.image).catch(() => undefined);
   const s = sandbox.service;
   return {
     jobs: {

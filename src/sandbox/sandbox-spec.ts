@@ -87,7 +87,11 @@ export function sandboxSpec(i: SandboxSpecInput): SandboxSpec {
     shmSize: Math.min(p.diskBytes, 64 * 1024 * 1024),
   });
   // A user namespace cannot mount the host's v1 cgroup hierarchies, and a job has no use for them.
-  const mounts = base.mounts.filter((m) => m.destination !== '/sys/fs/cgroup');
+  const mounts = base.mounts
+    .filter((m) => m.destination !== '/sys/fs/cgroup')
+    // sysfs may only be mounted from a network namespace the user namespace owns: a job on the host's
+    // network gets an empty /sys instead
+    .map((m): OciMount => (m.destination === '/sys' && p.network ? { destination: '/sys', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid', 'nodev', 'noexec', 'size=4k'] } : m));
   mounts.push(bindRo(i.ctlDir, CTL_DIR), bindRo(LAUNCHER_BINARY, `${CTL_DIR}/sh`));
   mounts.push(bindRw(i.workDir, WORK_DIR), bindRw(i.tmpDir, TMP_DIR));
   for (const b of i.readOnlyBinds ?? []) mounts.push(bindRo(b.source, b.destination));
