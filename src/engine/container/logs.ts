@@ -5,6 +5,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { watch } from 'node:fs';
+import type { EventEmitter } from 'node:events';
 import type { LogEntry } from '../../api/types.js';
 
 export function parseLogLine(line: string): LogEntry | null {
@@ -116,4 +117,38 @@ function waitForChange(path: string, opts: ReadLogOptions): Promise<void> {
 
 export async function logSize(path: string): Promise<number> {
   return (await stat(path).catch(() => ({ size: 0 }))).size;
+}
+
+/**
+ * A container's log as the service serves it: follows until the container stops, or with `untilNextExit`
+ * (attach) until its next exit; woken at once by the service's `wake:<id>` and `exit:<id>` events.
+ * `isRunning` answers undefined once the container is gone.
+ */
+export function followLog(
+  events: EventEmitter,
+  path: string,
+  opts: Omit<ReadLogOptions, 'isDone' | 'onWake'> & { untilNextExit?: boolean },
+  c: { id: string; isRunning: () => boolean | undefined },
+): AsyncGenerator<LogEntry> {
+  let exited = false;
+  const onExit = () => {
+    exited = true;
+  };
+  if (opts.untilNextExit) events.once(`exit:${c.id}`, onExit);
+  const isDone = () => {
+    const running = c.isRunning();
+    return opts.untilNextExit ? exited || running === undefined : running !== true;
+  };
+  const onWake = (wake: () => void) => {
+    events.on(`wake:${c.id}`, wake);
+    return () => events.off(`wake:${c.id}`, wake);
+  };
+  const gen = readLog(path, { ...opts, isDone, onWake });
+  return (async function* () {
+    try {
+      yield* gen;
+    } finally {
+      events.off(`exit:${c.id}`, onExit);
+    }
+  })();
 }

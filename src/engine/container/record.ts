@@ -7,6 +7,7 @@
  * written to `intents` and deleted when it completes. At start the daemon reads the intents that are left and
  * finishes or undoes each one (see recovery.ts), so a crash in the middle of a create leaves nothing behind.
  */
+import { InvalidArgument, NotFound } from '../../errors/index.js';
 import type { Db } from '../../state/index.js';
 import { migrate } from '../../state/index.js';
 import type { ContainerCreateRequest, ContainerStatus } from '../../api/types.js';
@@ -105,6 +106,18 @@ export class ContainerRepository {
       .prepare("SELECT data FROM containers WHERE id >= ? AND id < ? || 'g' LIMIT 2")
       .all(prefix, prefix) as { data: string }[];
     return rows.map((r) => JSON.parse(r.data) as ContainerRecord);
+  }
+
+  /** Find by full id, name, or unique id prefix, as docker does. */
+  resolve(ref: string): ContainerRecord {
+    const rec = this.get(ref) ?? this.byName(ref.startsWith('/') ? ref.slice(1) : ref);
+    if (rec) return rec;
+    if (/^[0-9a-f]{1,63}$/.test(ref)) {
+      const found = this.byIdPrefix(ref);
+      if (found.length > 1) throw new InvalidArgument(`container id prefix "${ref}" is ambiguous: give more characters`);
+      if (found[0]) return found[0];
+    }
+    throw new NotFound(`no such container: "${ref}"`);
   }
 
   list(): ContainerRecord[] {

@@ -10,7 +10,7 @@
  * Each container's actions run one at a time (a per-id lock); reads never wait on it.
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
@@ -28,13 +28,14 @@ import type {
 import { ContainerRepository, type ContainerRecord } from './record.js';
 import { assertAllowed, isActive } from './lifecycle.js';
 import { generateName, newContainerId, validateName } from './names.js';
-import { readLog, type ReadLogOptions } from './logs.js';
+import { followLog, type ReadLogOptions } from './logs.js';
 import { restartDelayMs, shouldRestart } from './restart-policy.js';
 import { matchesFilters, parseFilters } from './filters.js';
 import { isProcessAlive } from './proc.js';
 import { toInspect, toSummary } from './views.js';
 import { sampleStats } from './stats.js';
 import { writeEtcFiles } from './etc-files.js';
+import { execProcess, specInputFor } from './process-spec.js';
 import { buildRecord } from './config.js';
 import type { CgroupPort, ImagePort, MonitorPort, RuntimePort, SnapshotPort, SpecPort, VolumePort, NetworkPort } from './ports.js';
 import type { Db } from '../../state/index.js';
@@ -145,14 +146,7 @@ export class ContainerService {
 
   /** Find by full id, name, or unique id prefix, as docker does. */
   resolve(ref: string): ContainerRecord {
-    const rec = this.repo.get(ref) ?? this.repo.byName(ref.startsWith('/') ? ref.slice(1) : ref);
-    if (rec) return rec;
-    if (/^[0-9a-f]{1,63}$/.test(ref)) {
-      const found = this.repo.byIdPrefix(ref);
-      if (found.length > 1) throw new InvalidArgument(`container id prefix "${ref}" is ambiguous: give more characters`);
-      if (found[0]) return found[0];
-    }
-    throw new NotFound(`no such container: "${ref}"`);
+    return this.repo.resolve(ref);
   }
 
   async create(req: ContainerCreateRequest): Promise<ContainerCreateResponse> {
@@ -261,27 +255,16 @@ export class ContainerService {
       exposedPorts: Object.keys(image.config.ExposedPorts ?? {}),
       etcFiles,
     });
-    const args = [...c.entrypoint, ...c.cmd];
-    if (args.length === 0) throw new InvalidArgument(`container "${rec.name}" has no command: give one or use an image with a Cmd`);
-    const spec = this.#o.spec.build({
-      id,
-      rootfs,
-      readOnly: c.readOnly ?? false,
-      args,
-      env: c.env,
-      cwd: c.workingDir || '/',
-      user,
-      hostname: c.hostname ?? id.slice(0, 12),
-      terminal: c.tty ?? false,
-      consoleSize: c.consoleSize,
-      binds: [...(c.binds ?? []), ...(this.#o.volumes?.binds(c.volumes ?? []) ?? [])],
-      tmpfs: c.tmpfs ?? {},
-      etcFiles,
-      network: net ? { path: net.netnsPath } : c.network === 'host' ? 'host' : 'none',
-      resources: c.resources ?? {},
-      init: c.init ?? false,
-      cgroupsPath: this.cgroupsPath(id),
-    });
+    const spec = this.#o.spec.build(
+      specInputFor(rec, {
+        rootfs,
+        user,
+        etcFiles,
+        netnsPath: net?.netnsPath,
+        volumeBinds: this.#o.volumes?.binds(c.volumes ?? []) ?? [],
+        cgroupsPath: this.cgroupsPath(id),
+      }),
+    );
     const bundle = join(this.dir(id), 'bundle');
     await mkdir(bundle, { recursive: true, mode: 0o700 });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
@@ -559,29 +542,13 @@ export class ContainerService {
   /** Log entries; with follow, until the container stops (or, with untilNextExit, until its next exit). */
   logs(ref: string, opts: Omit<ReadLogOptions, 'isDone'> & { untilNextExit?: boolean } = {}): AsyncGenerator<LogEntry> {
     const rec = this.resolve(ref);
-    let exited = false;
-    const onExit = () => {
-      exited = true;
-    };
-    if (opts.untilNextExit) this.events.once(`exit:${rec.id}`, onExit);
-    const isDone = () => {
-      if (opts.untilNextExit) return exited || !this.repo.get(rec.id);
-      const cur = this.repo.get(rec.id);
-      return !cur || !isActive(cur.status);
-    };
-    const onWake = (wake: () => void) => {
-      this.events.on(`wake:${rec.id}`, wake);
-      return () => this.events.off(`wake:${rec.id}`, wake);
-    };
-    const gen = readLog(this.logPath(rec.id), { ...opts, isDone, onWake });
-    const events = this.events;
-    return (async function* () {
-      try {
-        yield* gen;
-      } finally {
-        events.off(`exit:${rec.id}`, onExit);
-      }
-    })();
+    return followLog(this.events, this.logPath(rec.id), opts, {
+      id: rec.id,
+      isRunning: () => {
+        const cur = this.repo.get(rec.id);
+        return cur ? isActive(cur.status) : undefined;
+      },
+    });
   }
 
   async stats(ref: string): Promise<ContainerStats> {
@@ -594,18 +561,9 @@ export class ContainerService {
     const rec = this.resolve(ref);
     assertAllowed('exec', rec.name, rec.status);
     if (req.cmd.length === 0) throw new InvalidArgument('exec needs a command');
-    const base = JSON.parse(await readFile(join(this.dir(rec.id), 'bundle', 'config.json'), 'utf8')) as {
-      process: { env?: string[]; cwd?: string; user?: object } & Record<string, unknown>;
-    };
-    const user = req.user ? await this.#o.spec.resolveUser(this.#o.snapshotter.rootfs(rec.id), req.user) : base.process.user;
-    const proc = {
-      ...base.process,
-      args: req.cmd,
-      env: [...(base.process.env ?? []), ...(req.env ?? [])],
-      cwd: req.workingDir || base.process.cwd || '/',
-      user,
-      terminal: req.tty ?? false,
-    };
+    const proc = await execProcess(join(this.dir(rec.id), 'bundle'), req, (user) =>
+      this.#o.spec.resolveUser(this.#o.snapshotter.rootfs(rec.id), user),
+    );
     return this.#o.runtime.exec(rec.id, proc, { tty: req.tty ?? false });
   }
 
