@@ -43,8 +43,9 @@ start_dockerd() {
   docker_up && { note "dockerd already answering"; return 0; }
   command -v dockerd >/dev/null || { unavailable "docker: dockerd not installed"; return 1; }
   note "starting dockerd (log: $DOCKERD_LOG)"
-  nohup dockerd --iptables=false --ip-masq=false --bridge=none \
-    --exec-opt native.cgroupdriver=cgroupfs >>"$DOCKERD_LOG" 2>&1 </dev/null &
+  # docker's default bridge (docker0, 172.17.0.0/16) with its iptables rules: the network benchmark compares
+  # Pure's bridge with Docker's; Pure's default network is 10.89.0.0/16, so the two never overlap
+  nohup dockerd --exec-opt native.cgroupdriver=cgroupfs >>"$DOCKERD_LOG" 2>&1 </dev/null &
   echo $! >"$LOG_DIR/dockerd.pid"
   for _ in $(seq 1 30); do docker_up && return 0; sleep 1; done
   unavailable "docker: dockerd did not answer within 30s; last log lines:"
