@@ -8,8 +8,7 @@
 #
 # Recipe found on this host (Debian 12, kernel 6.18, cgroups hybrid v1+v2, no systemd, no CAP_SYS_RESOURCE):
 #  - dockerd needs `--exec-opt native.cgroupdriver=cgroupfs` (no systemd) and runs on cgroup v1 controllers.
-#    `--iptables=false --ip-masq=false --bridge=none` keep it off the host firewall: the benchmarks use
-#    `--network none`, and all traffic stays local.
+#    It keeps its default bridge (docker0) so the network benchmark can compare bridges; traffic stays local.
 #  - podman picks cgroupfs and the file events backend by itself here, but its default rlimits
 #    (RLIMIT_NOFILE/RLIMIT_NPROC above the inherited hard limit) fail in runc with
 #    "error setting rlimit type 7: operation not permitted", because this sandbox lacks CAP_SYS_RESOURCE.
