@@ -39,7 +39,9 @@ export interface JobScriptInput {
  * value is single-quoted, so no byte of the request is ever parsed by the shell.
  */
 export function jobScript(j: JobScriptInput): string {
-  const lines = [`cd ${shellQuote(j.workdir ?? WORK_DIR)} || exit 126`];
+  // the job, and every process it starts, is the OOM killer's first choice: never the launcher (pid 1), whose
+  // death would take the cgroup — and the memory_limit verdict's evidence — with it
+  const lines = ['echo 1000 > /proc/self/oom_score_adj', `cd ${shellQuote(j.workdir ?? WORK_DIR)} || exit 126`];
   for (const e of j.env ?? []) lines.push(`export ${shellQuote(e)}`);
   lines.push(`exec ${j.command.map(shellQuote).join(' ')} < ${CTL_DIR}/stdin`);
   return `${lines.join('\n')}\n`;
