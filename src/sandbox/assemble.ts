@@ -5,6 +5,7 @@
  *
  *   <root>/sandbox/boxes/<id>/     one sandbox: bundle/, ctl/ (→ /.pure, read-only), rw/ (its tmpfs)
  *   <root>/sandbox/images/<key>/   one read-only image rootfs, shared by that image's sandboxes
+ *   <root>/sandbox/workspaces/<id>/ a job's prepared workspace and its grader's /student (plain files)
  *   <run-root>/sandbox/            runc's state for sandboxes (apart from containers')
  */
 import { randomBytes } from 'node:crypto';
@@ -18,7 +19,7 @@ import type { Db } from '../state/index.js';
 import type { SandboxProfile } from './limits.js';
 import { SandboxPool } from './pool.js';
 import { RootfsCache, type SandboxImage } from './rootfs-cache.js';
-import { JobRunner } from './runner.js';
+import { JobRunner, type ReadOnlyBind } from './runner.js';
 import { Sandbox, unmountWorkspace, type SandboxEnv } from './sandbox.js';
 import { SandboxService } from './service.js';
 
@@ -44,6 +45,8 @@ export interface SandboxOptions {
   maxQueued?: number;
   retentionMs?: number;
   nofileCeiling?: number | null;
+  /** Hosts a job's callbackUrl may name. Default: loopback only. */
+  callbackHosts?: readonly string[];
   onError?: (e: unknown) => void;
 }
 
@@ -60,7 +63,8 @@ export interface SandboxSystem {
 export async function openSandbox(o: SandboxOptions): Promise<SandboxSystem> {
   const base = join(o.root, 'sandbox');
   const boxRoot = join(base, 'boxes');
-  for (const d of [base, boxRoot, join(base, 'images')]) {
+  const workspaceRoot = join(base, 'workspaces');
+  for (const d of [base, boxRoot, join(base, 'images'), workspaceRoot]) {
     await mkdir(d, { recursive: true, mode: 0o711 });
     await chmod(d, 0o711);
   }
@@ -76,11 +80,12 @@ export async function openSandbox(o: SandboxOptions): Promise<SandboxSystem> {
   };
   const rootfs = new RootfsCache(newSnapshotter(o.snapshotter, { root: join(base, 'images') }));
   await reconcile(driver, env, rootfs, o);
+  for (const id of await readdir(workspaceRoot)) await rm(join(workspaceRoot, id), { recursive: true, force: true });
 
-  const create = async (profile: SandboxProfile, fs: string): Promise<Sandbox> => {
+  const create = async (profile: SandboxProfile, fs: string, readOnlyBinds: ReadOnlyBind[] = []): Promise<Sandbox> => {
     const sb = new Sandbox(`sbx-${randomBytes(6).toString('hex')}`, profile, env);
     try {
-      await sb.create(fs);
+      await sb.create(fs, { readOnlyBinds });
       return sb;
     } catch (e) {
       await sb.destroy();
@@ -100,6 +105,8 @@ export async function openSandbox(o: SandboxOptions): Promise<SandboxSystem> {
     pool,
     createSandbox: create,
     defaultImage: o.defaultImage ?? 'busybox',
+    workspaceRoot,
+    ...(o.callbackHosts ? { callbackHosts: o.callbackHosts } : {}),
     ...(o.onError ? { onError: o.onError } : {}),
   });
   const service = new SandboxService({

@@ -1,13 +1,13 @@
 /**
  * One read-only root filesystem per image, shared by every sandbox of that image: an overlay over the image's
  * layers, mounted once by the engine's snapshotter and never written by a job (runc mounts it read-only in
- * each sandbox's own mount namespace). The mount points a sandbox needs (/work, /tmp, /.pure) are made in it
+ * each sandbox's own mount namespace). The mount points a sandbox needs (/work, /tmp, /.pure, a grader's /student) are made in it
  * once, here, because the sandbox's mapped root could not create them in a root-owned tree.
  */
 import { mkdir, chmod, lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Snapshotter } from '../engine/snapshot/index.js';
-import { CTL_DIR, TMP_DIR, WORK_DIR } from './sandbox-spec.js';
+import { CTL_DIR, STUDENT_DIR, TMP_DIR, WORK_DIR } from './sandbox-spec.js';
 
 export interface SandboxImage {
   id: string;
@@ -36,7 +36,7 @@ export class RootfsCache {
     const rootfs = await this.snapshotter.prepare(key, layers);
     // the sandbox's mapped root walks these paths while runc sets up its mounts: traversable, not listable
     await chmod(join(rootfs, '..'), 0o711);
-    for (const d of [WORK_DIR, TMP_DIR, CTL_DIR]) {
+    for (const d of [WORK_DIR, TMP_DIR, CTL_DIR, STUDENT_DIR]) {
       const path = join(rootfs, d);
       const st = await lstat(path).catch(() => null);
       // a symlink here (an image's /tmp → /var/tmp) would make runc mount elsewhere: replace it with a dir

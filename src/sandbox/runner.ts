@@ -16,15 +16,21 @@ import type { Sandbox } from './sandbox.js';
 import type { JobLimits, JobRequest, JobResult } from './types.js';
 import { verdict, type KillReason } from './verdict.js';
 import { collectFile, hostPathOf, isWorkspaceFull, placeFiles } from './workspace.js';
+import { LOOPBACK_HOSTS } from './callback.js';
+import { checkSteps, runSteps } from './steps.js';
 
 export interface RunnerDeps {
   /** Image reference → id and layers; throws NotFound for an unknown image. */
   resolveImage: (ref: string) => SandboxImage;
   rootfs: RootfsCache;
   pool: SandboxPool;
-  /** Make and create a cold sandbox (destroyed again if creation fails). */
-  createSandbox: (profile: SandboxProfile, rootfs: string) => Promise<Sandbox>;
+  /** Make and create a cold sandbox (destroyed again if creation fails), with extra read-only binds. */
+  createSandbox: (profile: SandboxProfile, rootfs: string, readOnlyBinds?: ReadOnlyBind[]) => Promise<Sandbox>;
   defaultImage: string;
+  /** Host dir (0711, the daemon's) for prepared workspaces and graders' views; emptied at daemon start. */
+  workspaceRoot: string;
+  /** Hosts a callbackUrl may name. Default: loopback only. */
+  callbackHosts?: readonly string[];
   now?: () => number;
   onError?: (e: unknown) => void;
 }
@@ -35,6 +41,18 @@ const SIGNAL_NAMES: Record<number, string> = Object.fromEntries(
 const DEFAULT_COLLECT_BYTES = 1024 * 1024;
 /** How often the cgroup's CPU total is checked once a job could have used its CPU limit. */
 const CPU_POLL_MS = 100;
+
+export interface ReadOnlyBind {
+  source: string;
+  destination: string;
+}
+
+/** How one step (one sandbox) of a job runs: extra read-only binds force a cold sandbox. */
+export interface StepOptions {
+  readOnlyBinds?: ReadOnlyBind[];
+  /** Called with the host path of the step's /work once every process is dead, before it is destroyed. */
+  keepWork?: (workDir: string) => Promise<unknown>;
+}
 
 export class JobRunner {
   private readonly now: () => number;
@@ -47,6 +65,12 @@ export class JobRunner {
 
   /** Every check a job's input gets before anything is made: InvalidArgument or NotFound naming the value. */
   check(req: JobRequest): { limits: JobLimits; image: SandboxImage; profile: SandboxProfile } {
+    const main = this.checkStep(req);
+    checkSteps(req, { callbackHosts: this.d.callbackHosts ?? LOOPBACK_HOSTS, checkStep: (r) => this.checkStep(r) });
+    return main;
+  }
+
+  private checkStep(req: JobRequest): { limits: JobLimits; image: SandboxImage; profile: SandboxProfile } {
     checkRequest(req);
     const limits = resolveLimits(req.limits);
     for (const f of req.files ?? []) hostPathOf('/x', f.path);
@@ -56,17 +80,27 @@ export class JobRunner {
 
   /** Run a job to its verdict. Throws only for bad input (InvalidArgument, NotFound): nothing was made then. */
   async run(req: JobRequest): Promise<JobResult> {
-    const { limits, image, profile } = this.check(req);
+    this.check(req);
+    if (req.cases === undefined && req.grader === undefined) return this.runStep(req);
+    return runSteps(req, { workspaceRoot: this.d.workspaceRoot, runStep: (r, o) => this.runStep(r, o) });
+  }
+
+  /** One sandbox, one command, one verdict. */
+  async runStep(req: JobRequest, o: StepOptions = {}): Promise<JobResult> {
+    const { limits, image, profile } = this.checkStep(req);
     const t0 = this.now();
     let sb: Sandbox | undefined;
     try {
       const rootfs = await this.d.rootfs.rootfs(image);
-      const warm = req.warm === false ? undefined : this.d.pool.take(profile, rootfs);
-      sb = warm ?? (await this.d.createSandbox(profile, rootfs));
+      const binds = o.readOnlyBinds ?? [];
+      const warm = req.warm === false || binds.length > 0 ? undefined : this.d.pool.take(profile, rootfs);
+      sb = warm ?? (await this.d.createSandbox(profile, rootfs, binds));
       await writeFile(join(sb.ctlDir, 'job.sh'), jobScript({ command: req.command, env: req.env ?? [], workdir: req.workdir }), { mode: 0o644 });
       if (req.stdin) await writeFile(join(sb.ctlDir, 'stdin'), Buffer.from(req.stdin, 'base64'), { mode: 0o644 });
       await placeFiles(sb.tmpfsDir, req.files ?? []);
-      return await this.execute(sb, req, limits, warm !== undefined);
+      const result = await this.execute(sb, req, limits, warm !== undefined);
+      if (o.keepWork) await o.keepWork(join(sb.tmpfsDir, 'work'));
+      return result;
     } catch (e) {
       this.d.onError?.(e);
       return internalError(messageOf(e), this.now() - t0);

@@ -19,6 +19,8 @@ export const HOST_JOB_UID = HOST_ID_BASE + JOB_UID;
 export const CTL_DIR = '/.pure';
 export const WORK_DIR = '/work';
 export const TMP_DIR = '/tmp';
+/** Where a grader sees the student's run(s), read-only. */
+export const STUDENT_DIR = '/student';
 /** Host busybox (static), bind-mounted read-only so any image, even one without a shell, can run the launcher. */
 export const LAUNCHER_BINARY = '/usr/bin/busybox';
 

@@ -14,6 +14,7 @@ import { NotFound, Unavailable, InvalidArgument } from '../errors/index.js';
 import { JobDb, type StoredJob } from './job-db.js';
 import type { JobRunner } from './runner.js';
 import { internalError } from './runner.js';
+import { deliverCallback } from './callback.js';
 import type { JobRecord, JobRequest, JobResult } from './types.js';
 
 /** The queue is full: the API answers 429 with Retry-After. */
@@ -39,6 +40,8 @@ export interface SandboxServiceOptions {
   maxBatch?: number;
   now?: () => number;
   onError?: (e: unknown) => void;
+  /** POST a finished job to its callbackUrl (default: deliverCallback, a few attempts with backoff). */
+  deliver?: (url: string, job: JobRecord, signal: AbortSignal) => Promise<unknown>;
 }
 
 export interface QueueMetrics {
@@ -73,6 +76,8 @@ export class SandboxService {
   private closed = false;
   private readonly stats = { accepted: 0, rejected: 0, completed: 0, byStatus: {} as Record<string, number>, queueMs: [] as number[], runMs: [] as number[] };
   private readonly pruner: NodeJS.Timeout;
+  private readonly callbacks = new Set<Promise<unknown>>();
+  private readonly stopCallbacks = new AbortController();
 
   constructor(private readonly o: SandboxServiceOptions) {
     this.jobs = new JobDb(o.db);
@@ -216,6 +221,17 @@ export class SandboxService {
     this.stats.completed++;
     this.stats.byStatus[result.status] = (this.stats.byStatus[result.status] ?? 0) + 1;
     this.events.emit(`done:${id}`);
+    if (job.request.callbackUrl) this.callback(job.request.callbackUrl, id);
+  }
+
+  /** Best effort, off the queue's path; the result stays readable from the API whatever happens here. */
+  private callback(url: string, id: string): void {
+    const deliver = this.o.deliver ?? ((u: string, body: JobRecord, signal: AbortSignal) => deliverCallback(u, body, { signal }));
+    const p = Promise.resolve()
+      .then(() => deliver(url, this.get(id), this.stopCallbacks.signal))
+      .catch((e: unknown) => this.o.onError?.(e))
+      .finally(() => this.callbacks.delete(p));
+    this.callbacks.add(p);
   }
 
   private record(list: number[], v: number): void {
@@ -228,6 +244,8 @@ export class SandboxService {
     this.closed = true;
     clearInterval(this.pruner);
     await Promise.all([...this.running.values()]);
+    this.stopCallbacks.abort();
+    await Promise.all([...this.callbacks]);
   }
 }
 

@@ -80,6 +80,48 @@ export interface JobRequest {
   priority?: number;
   /** Use a pre-created sandbox when one is ready (default true). */
   warm?: boolean;
+  /**
+   * Compile once, run many: with `cases`, `prepare` runs first (with the files); the /work it leaves is the
+   * workspace every case sees read-only at /work. `command` is then what each case runs. Default: no step
+   * (the workspace is just the files).
+   */
+  prepare?: string[];
+  /** Test cases: each runs `command` + `args` in a fresh sandbox over the prepared workspace (at most 1000). */
+  cases?: JobCase[];
+  /** Runs after the student's run(s) and sees them read-only at /student; prints {verdict, score, feedback}. */
+  grader?: GraderRequest;
+  /** POSTed the finished job (JSON) when it ends; only loopback http URLs unless the daemon allows more. */
+  callbackUrl?: string;
+}
+
+export interface JobCase {
+  /** Base64 stdin of this case. */
+  stdin?: string;
+  /** Appended to the job's command. */
+  args?: string[];
+  /** When given, the case result says whether stdout equals it exactly (`passed`). */
+  expectedStdout?: string;
+}
+
+/** The grader's own job: its image, command, files and limits (its /work is its own tmpfs). */
+export interface GraderRequest {
+  image?: string;
+  command: string[];
+  env?: string[];
+  files?: JobFile[];
+  limits?: Partial<JobLimits>;
+}
+
+/** What a grader prints on stdout (INGInious' model). */
+export interface Grade {
+  verdict: string;
+  score: number;
+  feedback: string;
+}
+
+export interface CaseResult extends JobResult {
+  /** Set when the case had expectedStdout: status ok and stdout equal to it. */
+  passed?: boolean;
 }
 
 export interface CollectedFile {
@@ -108,6 +150,14 @@ export interface JobResult {
   error?: string;
   /** Whether the job ran in a pre-created (warm) sandbox. */
   warm?: boolean;
+  /** A job with cases: the prepare step's own run (when it had one). */
+  prepare?: JobResult;
+  /** A job with cases: one result per case, in order (none when prepare failed). */
+  cases?: CaseResult[];
+  /** A graded job: the grader's verdict. */
+  grade?: Grade;
+  /** A graded job: the grader's own run (its stdout is the verdict, its stderr a log). */
+  grader?: JobResult;
 }
 
 export type JobState = 'queued' | 'running' | 'done';

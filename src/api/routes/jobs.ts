@@ -38,6 +38,24 @@ const JobFileSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+const JobCaseSchema = Type.Object(
+  {
+    stdin: Type.Optional(Type.String({ description: 'base64' })),
+    args: Type.Optional(Type.Array(Type.String())),
+    expectedStdout: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+const GraderSchema = Type.Object(
+  {
+    image: Type.Optional(Type.String()),
+    command: Type.Array(Type.String(), { minItems: 1 }),
+    env: Type.Optional(Type.Array(Type.String())),
+    files: Type.Optional(Type.Array(JobFileSchema)),
+    limits: Type.Optional(Limits),
+  },
+  { additionalProperties: false },
+);
 export const JobRequestSchema = Type.Object(
   {
     image: Type.Optional(Type.String()),
@@ -52,6 +70,10 @@ export const JobRequestSchema = Type.Object(
     network: Type.Optional(Type.Boolean()),
     priority: Type.Optional(Type.Integer()),
     warm: Type.Optional(Type.Boolean()),
+    prepare: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'with cases: run once first; its /work is every case\'s read-only /work' })),
+    cases: Type.Optional(Type.Array(JobCaseSchema, { minItems: 1, maxItems: 1000 })),
+    grader: Type.Optional(GraderSchema),
+    callbackUrl: Type.Optional(Type.String({ description: 'POSTed the finished job; loopback http URLs only unless the daemon allows more' })),
   },
   { additionalProperties: false },
 );
