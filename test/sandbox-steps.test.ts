@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importBusybox, startTestDaemon, type TestDaemon } from './harness.js';
 import type { JobRecord, JobRequest, JobResult } from '../src/sandbox/index.js';
@@ -212,6 +214,29 @@ void describe('sandbox jobs with cases and a grader', { timeout: 240_000 }, () =
     } finally {
       await new Promise((r) => server!.close(r));
     }
+  });
+
+  void it('runs a --job file with cases and a grader from `pure sandbox run`', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'pure-job-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'sum.src'), SOURCE);
+    await writeFile(
+      join(dir, 'job.json'),
+      JSON.stringify({
+        prepare: COMPILE,
+        cases: [{ stdin: b64('1 2\n'), expectedStdout: '3\n' }],
+        grader: { command: ['sh', '-c', 'printf \'{"verdict":"success","score":%s,"feedback":""}\' "$(cat /student/cases/0/stdout)"'] },
+      }),
+    );
+    const r = d.pure(['sandbox', 'run', '--image', 'busybox', '--job', join(dir, 'job.json'), '--file', `sum.src=${join(dir, 'sum.src')}`, '--', './sum']);
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout) as JobResult;
+    assert.equal(res.status, 'ok');
+    assert.equal(res.cases?.[0]?.passed, true);
+    assert.deepEqual(res.grade, { verdict: 'success', score: 3, feedback: '' });
+    const bad = d.pure(['sandbox', 'run', '--job', join(dir, 'missing.json')]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^pure: invalid --job ".*missing.json": ENOENT\n$/);
   });
 
   void it('leaves nothing behind: workspaces, mounts, runc state, cgroups', async () => {

@@ -26,6 +26,8 @@ interface JobFlags {
   workdir?: string;
   priority?: string;
   warm: boolean;
+  job?: string;
+  callback?: string;
 }
 
 function integer(text: string, flag: string): number {
@@ -34,9 +36,26 @@ function integer(text: string, flag: string): number {
   return n;
 }
 
+/** A --job file: a JobRequest as JSON (cases, prepare, grader...), which flags then override. */
+async function jobFile(ctx: CliContext, path: string): Promise<Partial<JobRequest>> {
+  const text = await readFile(resolve(ctx.cwd, path), 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new InvalidArgument(`invalid --job "${path}": ${e.code ?? e.message}`);
+  });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new InvalidArgument(`invalid --job "${path}": ${(e as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgument(`invalid --job "${path}": want a JSON object (a job request)`);
+  return value;
+}
+
 /** Flags → JobRequest (files and stdin read from the client's disk, relative to its cwd). */
 export async function jobRequestFromFlags(ctx: CliContext, command: string[], f: JobFlags): Promise<JobRequest> {
-  const limits: NonNullable<JobRequest['limits']> = {};
+  const base = f.job !== undefined ? await jobFile(ctx, f.job) : {};
+  if (command.length === 0 && !base.command) throw new InvalidArgument('no command given: pass one after "--" or in a --job file');
+  const limits: NonNullable<JobRequest['limits']> = { ...base.limits };
   if (f.cpuTime !== undefined) limits.cpuTimeMs = parseDuration(f.cpuTime, '--cpu-time');
   if (f.wallTime !== undefined) limits.wallTimeMs = parseDuration(f.wallTime, '--wall-time');
   if (f.memory !== undefined) limits.memoryBytes = parseBytes(f.memory, '--memory');
@@ -52,9 +71,11 @@ export async function jobRequestFromFlags(ctx: CliContext, command: string[], f:
     if (!st?.isFile()) throw new InvalidArgument(`invalid --file "${spec}": ${src} is not a readable file`);
     files.push({ path: spec.slice(0, eq), content: (await readFile(src)).toString('base64'), mode: st.mode & 0o755 });
   }
-  const req: JobRequest = { command, limits, warm: f.warm };
+  const req: JobRequest = { ...base, command: command.length > 0 ? command : (base.command ?? []), limits };
+  if (!f.warm) req.warm = false;
   if (f.image) req.image = f.image;
-  if (files.length > 0) req.files = files;
+  if (files.length > 0) req.files = [...(base.files ?? []), ...files];
+  if (f.callback) req.callbackUrl = f.callback;
   if (f.stdin !== undefined) req.stdin = (await readFile(resolve(ctx.cwd, f.stdin))).toString('base64');
   if (f.collect) req.collect = f.collect;
   if (f.env) req.env = f.env.map((e) => (e.includes('=') ? e : `${e}=${ctx.env[e] ?? ''}`));
@@ -80,7 +101,9 @@ function jobOptions(cmd: Command): Command {
     .option('-e, --env <name=value>', 'environment variable; repeatable', collect)
     .option('-w, --workdir <dir>', 'working directory (default /work)')
     .option('--priority <n>', 'queue priority, higher first (default 0)')
-    .option('--no-warm', 'start a fresh sandbox even when a warm one is ready');
+    .option('--no-warm', 'start a fresh sandbox even when a warm one is ready')
+    .option('--job <file>', 'a job request as JSON (prepare, cases, grader, ...; see docs/sandbox.md); flags override it')
+    .option('--callback <url>', 'POST the finished job to this URL (loopback only unless the daemon allows more)');
 }
 
 async function waitDone(ctx: CliContext, id: string, timeoutMs = Infinity): Promise<JobRecord> {
@@ -100,7 +123,7 @@ function printResult(ctx: CliContext, job: JobRecord): void {
 export function registerSandboxCommands(program: Command, ctx: CliContext): void {
   const group = program.command('sandbox').description('run untrusted code as one-shot jobs with hard limits (run, submit, status, wait)');
 
-  jobOptions(group.command('run').description('run a job and print its result as JSON').argument('<command...>'))
+  jobOptions(group.command('run').description('run a job and print its result as JSON').argument('[command...]'))
     .passThroughOptions()
     .action(async (command: string[], f: JobFlags) => {
       const req = await jobRequestFromFlags(ctx, command, f);
@@ -108,7 +131,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
       printResult(ctx, job.state === 'done' ? job : await waitDone(ctx, job.id));
     });
 
-  jobOptions(group.command('submit').description('queue a job and print its id').argument('<command...>'))
+  jobOptions(group.command('submit').description('queue a job and print its id').argument('[command...]'))
     .passThroughOptions()
     .action(async (command: string[], f: JobFlags) => {
       const req = await jobRequestFromFlags(ctx, command, f);
