@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(runc conmon containernetworking-plugins catatonit tini busybox-static iproute2 iptables socat attr
-      skopeo docker-registry uidmap util-linux coreutils tar procps)
+      skopeo docker-registry uidmap util-linux coreutils tar procps debootstrap)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,6 +6,7 @@ import type { NetworkService } from '../engine/network/index.js';
 import type { ImageInspect, VersionInfo } from './types.js';
 import type { RegistryApi } from './routes/registry.js';
 import type { JobsApi } from './routes/jobs.js';
+import type { StorageApi } from './routes/storage.js';
 
 export interface ImageApi {
   list(): ImageInspect[];
@@ -25,5 +26,7 @@ export interface ApiDeps {
   networks: NetworkService;
   /** Sandbox jobs; absent when the daemon runs without the sandbox. */
   jobs?: JobsApi;
+  /** Image bootstrap, prune and system df; absent in tests that need none. */
+  storage?: StorageApi;
   version: () => VersionInfo;
 }

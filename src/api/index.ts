@@ -3,4 +3,5 @@ export { buildApi, API_VERSION } from './server.js';
 export { statusOf, STATUS_OF } from './errors.js';
 export type { ApiDeps, ImageApi } from './deps.js';
 export type { RegistryApi, TransferOptions } from './routes/registry.js';
+export type { StorageApi, BootstrapOptions } from './routes/storage.js';
 export type * from './types.js';

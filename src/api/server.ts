@@ -16,6 +16,7 @@ import { registryRoutes } from './routes/registry.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { networkRoutes } from './routes/networks.js';
 import { jobRoutes } from './routes/jobs.js';
+import { storageRoutes } from './routes/storage.js';
 import type { ApiError } from './types.js';
 
 export const API_VERSION = '1';
@@ -58,6 +59,7 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
       await v1.register(volumeRoutes(deps));
       await v1.register(networkRoutes(deps));
       if (deps.jobs) await v1.register(jobRoutes(deps.jobs));
+      if (deps.storage) await v1.register(storageRoutes(deps.storage));
       v1.get('/openapi.json', { schema: { summary: 'This document' } }, async () => openapi.document(deps.version().version));
     },
     { prefix: '/v1' },

@@ -389,3 +389,29 @@ export interface TransferLine {
   size?: number;
   error?: { code: ApiError['code']; message: string };
 }
+
+/**
+ * Image store upkeep (issue 3):
+ *   POST   /v1/images/bootstrap?source=busybox|debian:SUITE&ref=R&include=P&mirror=URL → NDJSON of TransferLine
+ *   POST   /v1/images/prune?all=1 → ImagePruneResponse
+ *   GET    /v1/system/df          → SystemDfResponse
+ */
+export interface ImagePruneResponse {
+  /** `{ untagged }` per removed tag, `{ deleted }` per removed image, layer or stray blob (docker's shape). */
+  imagesDeleted: ({ untagged: string } | { deleted: string })[];
+  spaceReclaimed: number;
+}
+
+export interface DiskUsageRow {
+  total: number;
+  active: number;
+  size: number;
+  reclaimable: number;
+}
+
+export interface SystemDfResponse {
+  images: DiskUsageRow;
+  containers: DiskUsageRow;
+  volumes: DiskUsageRow;
+  buildCache: DiskUsageRow;
+}

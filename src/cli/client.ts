@@ -48,9 +48,9 @@ export class ApiClient {
     return (await readJson(res)) as T;
   }
 
-  /** A GET whose answer is NDJSON: yields one parsed value per line, as the lines arrive. */
-  async *stream<T>(path: string, opts: RequestOptions = {}): AsyncGenerator<T> {
-    const res = await this.send('GET', path, opts, (req) => req.end());
+  /** A GET (or `opts.method`) whose answer is NDJSON: yields one parsed value per line, as the lines arrive. */
+  async *stream<T>(path: string, opts: RequestOptions & { method?: string } = {}): AsyncGenerator<T> {
+    const res = await this.send(opts.method ?? 'GET', path, opts, (req) => req.end());
     if ((res.statusCode ?? 500) >= 400) {
       await readJson(res);
       return;

@@ -13,6 +13,7 @@ import { registerContainerCommands } from './container-commands.js';
 import { registerListCommands } from './container-list.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
+import { registerStorageCommands } from './storage-commands.js';
 import { registerVolumeCommands } from './volume-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerSandboxCommands } from './sandbox-commands.js';
@@ -80,6 +81,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerListCommands(program, ctx);
   registerImageCommands(program, ctx);
   registerRegistryCommands(program, ctx);
+  registerStorageCommands(program, ctx);
   registerVolumeCommands(program, ctx);
   registerNetworkCommands(program, ctx);
   registerSandboxCommands(program, ctx);

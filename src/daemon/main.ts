@@ -26,6 +26,7 @@ import { FailedPrecondition, messageOf } from '../errors/index.js';
 import { cgroupPort, ensureDirs, monitorPort, runtimePort, specPort } from './adapters.js';
 import { imageApi } from './image-adapter.js';
 import { registryApi } from './registry-adapter.js';
+import { storageApi } from './storage-adapter.js';
 import { PURE_VERSION } from '../version.js';
 import { sandboxJobs } from './sandbox-adapter.js';
 
@@ -170,7 +171,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     image: o.sandboxImage ?? 'busybox',
     prewarm: o.sandboxPrewarm ?? false,
   });
-  const app = buildApi({ containers, images: imageApi(images), registry, volumes, networks, jobs: sandbox.jobs, version }, { logger: o.logLevel === 'debug' });
+  const storage = storageApi({ root, images, containers, volumes, volumeUsers: (name) => containers.repo.usersOfVolume(name) });
+  const app = buildApi({ containers, images: imageApi(images), registry, storage, volumes, networks, jobs: sandbox.jobs, version }, { logger: o.logLevel === 'debug' });
   await rm(socketPath, { force: true });
   await app.listen({ path: socketPath });
   await chmod(socketPath, 0o600);

@@ -61,6 +61,8 @@ export class ImageService {
   private readonly db: ImageDb;
   private readonly layers: LayerStore;
   private readonly tmp: string;
+  /** Imports and installs in progress (sweep leaves the store alone while any runs). */
+  private writers = 0;
 
   constructor(opts: ImageServiceOptions) {
     this.content = opts.content ?? new ContentStore({ root: opts.root });
@@ -75,6 +77,10 @@ export class ImageService {
 
   /** `docker import`: the tarball (plain or gzip) becomes a one-layer image tagged `ref`. */
   async importRootfs(source: Readable, ref: string, opts: ImportOptions = {}): Promise<ImageRecord> {
+    return this.writing(() => this.importRootfsNow(source, ref, opts));
+  }
+
+  private async importRootfsNow(source: Readable, ref: string, opts: ImportOptions): Promise<ImageRecord> {
     const tag = parseTaggedReference(ref);
     let layer: LayerRecord;
     try {
@@ -117,6 +123,15 @@ export class ImageService {
     layers: readonly (() => Promise<Readable>)[],
     repoTags: readonly string[],
     opts: { signal?: AbortSignal; repoDigests?: readonly string[] } = {},
+  ): Promise<ImageRecord> {
+    return this.writing(() => this.installNow(configBytes, layers, repoTags, opts));
+  }
+
+  private async installNow(
+    configBytes: Buffer,
+    layers: readonly (() => Promise<Readable>)[],
+    repoTags: readonly string[],
+    opts: { signal?: AbortSignal; repoDigests?: readonly string[] },
   ): Promise<ImageRecord> {
     const id = sha256(configBytes);
     const config = parseConfig(id, configBytes);
@@ -185,6 +200,22 @@ export class ImageService {
     return { untagged: image.repoTags, deleted: [image.id, ...this.dropUnreferencedLayers(image.layers, image)] };
   }
 
+  /**
+   * Delete blobs and layer dirs that no image references (an interrupted import's, a forced rmi's); returns
+   * the blobs deleted. Does nothing while an import or install runs: its blobs are not recorded yet.
+   */
+  async sweep(): Promise<string[]> {
+    const blobs = await this.content.list();
+    if (this.writers > 0) return [];
+    // from here on synchronous: no import can start between the check and the deletes
+    const images = this.db.all();
+    const keep = new Set(images.flatMap((i) => [i.id, i.manifestDigest, ...i.layers.map((l) => l.diffId)]));
+    this.layers.recover(new Set(images.flatMap((i) => i.layers.map((l) => l.chainId))), keep);
+    const deleted = blobs.filter((b) => !keep.has(b));
+    for (const b of deleted) rmSync(this.content.path(b), { force: true });
+    return deleted;
+  }
+
   /** The image's unpacked layer dirs, lowest first (overlayfs wants `lowerdir=` highest first: reverse it). */
   layerDirs(image: ImageRecord): string[] {
     return image.layers.map((l) => this.layers.path(l.chainId));
@@ -216,6 +247,15 @@ export class ImageService {
     };
     this.db.save(record, tags, repoDigests);
     return this.get(id);
+  }
+
+  private async writing<T>(task: () => Promise<T>): Promise<T> {
+    this.writers++;
+    try {
+      return await task();
+    } finally {
+      this.writers--;
+    }
   }
 
   private resolve(ref: string): string | undefined {

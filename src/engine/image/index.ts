@@ -14,3 +14,4 @@ export { pullImage, type PullOptions, type PullResult } from './image-pull.js';
 export type { TransferEvent, ProgressSink } from './transfer-progress.js';
 export { pushImage, type PushOptions, type PushResult } from './image-push.js';
 export { saveImages, type SaveOptions } from './image-save.js';
+export { pruneImages, diskBytes, type PruneOptions, type PruneResult } from './image-prune.js';
