@@ -75,10 +75,13 @@ function debootstrap(file: string, args: string[], ref: string, opts: DebianOpti
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal, env: { ...process.env, LC_ALL: 'C' } });
     let lastLine = '';
+    // debootstrap's "E:" line says why it failed; stdout and stderr arrive in no fixed order, so prefer it
+    let lastError: string | undefined;
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         if (!line.trim()) return;
         lastLine = line;
+        if (line.startsWith('E: ')) lastError = line;
         opts.onProgress?.({ status: 'debootstrap', message: line });
       });
     }
@@ -88,7 +91,7 @@ function debootstrap(file: string, args: string[], ref: string, opts: DebianOpti
     });
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Unavailable(`cannot bootstrap "${ref}": debootstrap failed (${signal ?? `exit ${code ?? '?'}`}): ${lastLine || 'no output'}`));
+      else reject(new Unavailable(`cannot bootstrap "${ref}": debootstrap failed (${signal ?? `exit ${code ?? '?'}`}): ${lastError ?? (lastLine || 'no output')}`));
     });
   });
 }
