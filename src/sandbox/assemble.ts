@@ -6,6 +6,7 @@
  *   <root>/sandbox/boxes/<id>/     one sandbox: bundle/, ctl/ (→ /.pure, read-only), rw/ (its tmpfs)
  *   <root>/sandbox/images/<key>/   one read-only image rootfs, shared by that image's sandboxes
  *   <root>/sandbox/workspaces/<id>/ a job's prepared workspace and its grader's /student (plain files)
+ *   <root>/sandbox/launcher         the launcher's busybox, mode 0711 (launcher.ts: installLauncher)
  *   <run-root>/sandbox/            runc's state for sandboxes (apart from containers')
  */
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import { RuncDriver } from '../engine/runtime/index.js';
 import { newSnapshotter, type SnapshotterKind } from '../engine/snapshot/index.js';
 import type { Db } from '../state/index.js';
 import type { SandboxProfile } from './limits.js';
+import { installLauncher } from './launcher.js';
 import { SandboxPool } from './pool.js';
 import { RootfsCache, type SandboxImage } from './rootfs-cache.js';
 import { JobRunner, type ReadOnlyBind } from './runner.js';
@@ -77,6 +79,7 @@ export async function openSandbox(o: SandboxOptions): Promise<SandboxSystem> {
     cgroupParent: o.cgroupParent,
     nofileCeiling: o.nofileCeiling ?? null,
     kernelRelease: release(),
+    launcherBinary: await installLauncher(join(base, 'launcher')),
   };
   const rootfs = new RootfsCache(newSnapshotter(o.snapshotter, { root: join(base, 'images') }));
   await reconcile(driver, env, rootfs, o);

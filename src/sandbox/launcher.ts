@@ -13,7 +13,24 @@
  * "Segmentation fault" notice (printed while the job's redirections are still applied) never reaches the
  * job's stderr: it holds only what the job wrote.
  */
-import { CTL_DIR, WORK_DIR } from './sandbox-spec.js';
+import { copyFile, chmod, rename } from 'node:fs/promises';
+import { CTL_DIR, LAUNCHER_BINARY, WORK_DIR } from './sandbox-spec.js';
+
+/**
+ * The launcher runs as the job's own uid, so the job could ptrace it (pid 1: stop it, or write to its fd 3
+ * and forge the status line). The kernel refuses ptrace and /proc/<pid>/mem of a non-dumpable process to
+ * anyone without CAP_SYS_PTRACE, and exec of a file its caller cannot read makes the process non-dumpable
+ * (fs/exec.c would_dump). So the launcher is a private copy of the static busybox, mode 0711: executable,
+ * not readable, by the job's user. The job's own programs (readable image files) stay dumpable: a job can
+ * still debug its own children.
+ */
+export async function installLauncher(path: string): Promise<string> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await copyFile(LAUNCHER_BINARY, tmp);
+  await chmod(tmp, 0o711);
+  await rename(tmp, path);
+  return path;
+}
 
 export const LAUNCH_SCRIPT = `exec 4>&2 2>/dev/null
 echo ready >&3
@@ -39,9 +56,9 @@ export interface JobScriptInput {
  * value is single-quoted, so no byte of the request is ever parsed by the shell.
  */
 export function jobScript(j: JobScriptInput): string {
-  // the job, and every process it starts, is the OOM killer's first choice: never the launcher (pid 1), whose
-  // death would take the cgroup — and the memory_limit verdict's evidence — with it
-  const lines = ['echo 1000 > /proc/self/oom_score_adj', `cd ${shellQuote(j.workdir ?? WORK_DIR)} || exit 126`];
+  // No oom_score_adj write here: the job inherits pid 1's 1000 (sandbox-spec), and the shell running this
+  // script is not dumpable (installLauncher), so its /proc/self files are not the job user's to write.
+  const lines = [`cd ${shellQuote(j.workdir ?? WORK_DIR)} || exit 126`];
   for (const e of j.env ?? []) lines.push(`export ${shellQuote(e)}`);
   lines.push(`exec ${j.command.map(shellQuote).join(' ')} < ${CTL_DIR}/stdin`);
   return `${lines.join('\n')}\n`;

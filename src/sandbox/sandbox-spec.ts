@@ -33,6 +33,8 @@ export interface SandboxSpecInput {
   /** Host dirs inside the sandbox's tmpfs, bind-mounted at /work and /tmp. */
   workDir: string;
   tmpDir: string;
+  /** The launcher's binary (default LAUNCHER_BINARY); see installLauncher for why a private copy. */
+  launcherBinary?: string;
   /** Extra read-only binds (a prepared workspace). */
   readOnlyBinds?: { source: string; destination: string }[];
   cgroupsPath: string;
@@ -94,7 +96,7 @@ export function sandboxSpec(i: SandboxSpecInput): SandboxSpec {
     // sysfs may only be mounted from a network namespace the user namespace owns: a job on the host's
     // network gets an empty /sys instead
     .map((m): OciMount => (m.destination === '/sys' && p.network ? { destination: '/sys', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid', 'nodev', 'noexec', 'size=4k'] } : m));
-  mounts.push(bindRo(i.ctlDir, CTL_DIR), bindRo(LAUNCHER_BINARY, `${CTL_DIR}/sh`));
+  mounts.push(bindRo(i.ctlDir, CTL_DIR), bindRo(i.launcherBinary ?? LAUNCHER_BINARY, `${CTL_DIR}/sh`));
   mounts.push(bindRw(i.workDir, WORK_DIR), bindRw(i.tmpDir, TMP_DIR));
   for (const b of i.readOnlyBinds ?? []) mounts.push(bindRo(b.source, b.destination));
   const spec: SandboxSpec = {

@@ -44,6 +44,8 @@ export interface SandboxEnv {
   cgroupParent: string;
   nofileCeiling?: number | null;
   kernelRelease?: string;
+  /** The launcher's private, unreadable copy (installLauncher); default the host's busybox. */
+  launcherBinary?: string;
 }
 
 export interface SandboxUsage {
@@ -123,6 +125,7 @@ export class Sandbox {
       nofileCeiling: this.env.nofileCeiling ?? null,
       ...(this.env.kernelRelease ? { kernelRelease: this.env.kernelRelease } : {}),
       ...(extra.readOnlyBinds ? { readOnlyBinds: extra.readOnlyBinds } : {}),
+      ...(this.env.launcherBinary ? { launcherBinary: this.env.launcherBinary } : {}),
     });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
     const pidFile = join(this.dir, 'init.pid');
