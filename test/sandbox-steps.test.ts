@@ -239,6 +239,23 @@ void describe('sandbox jobs with cases and a grader', { timeout: 240_000 }, () =
     assert.match(bad.stderr, /^pure: invalid --job ".*missing.json": ENOENT\n$/);
   });
 
+  void it('re-runs a job with cases after a kill -9 of the daemon, and removes the workspace it left', async () => {
+    const accepted = await api<JobRecord>(d, 'POST', '/v1/jobs', {
+      image: 'busybox',
+      prepare: ['sh', '-c', 'echo built > out'],
+      command: ['sh', '-c', 'sleep 0.3; cat out'],
+      cases: [{}, {}, {}],
+    });
+    // wait until the prepared workspace exists: the job is between its steps
+    for (let i = 0; i < 500 && readdirSync(join(d.root, 'sandbox', 'workspaces')).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(readdirSync(join(d.root, 'sandbox', 'workspaces')).length, 1, 'a workspace while the job runs');
+    await d.kill9();
+    await d.restart();
+    const done = await api<JobRecord>(d, 'GET', `/v1/jobs/${accepted.body.id}?wait=60`);
+    assert.equal(done.body.result?.status, 'ok', JSON.stringify(done.body.result));
+    assert.deepEqual(done.body.result?.cases?.map((c) => c.stdout), ['built\n', 'built\n', 'built\n']);
+  });
+
   void it('leaves nothing behind: workspaces, mounts, runc state, cgroups', async () => {
     d.proc.kill('SIGTERM');
     await new Promise((r) => d.proc.once('exit', r));
