@@ -50,6 +50,8 @@ export interface DaemonOptions {
   sandboxConcurrency?: number;
   sandboxImage?: string;
   sandboxPrewarm?: boolean;
+  /** Hosts sandbox job callbacks may POST to besides loopback. */
+  sandboxCallbackHosts?: string[];
 }
 
 export interface Daemon {
@@ -170,6 +172,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     ...(o.sandboxConcurrency !== undefined ? { concurrency: o.sandboxConcurrency } : {}),
     image: o.sandboxImage ?? 'busybox',
     prewarm: o.sandboxPrewarm ?? false,
+    ...(o.sandboxCallbackHosts ? { callbackHosts: o.sandboxCallbackHosts } : {}),
   });
   const storage = storageApi({ root, images, containers, volumes, volumeUsers: (name) => containers.repo.usersOfVolume(name) });
   const app = buildApi({ containers, images: imageApi(images), registry, storage, volumes, networks, jobs: sandbox.jobs, version }, { logger: o.logLevel === 'debug' });
@@ -244,6 +247,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--sandbox-concurrency <n>', 'sandbox jobs run at once (default 2 x CPUs)')
     .option('--sandbox-image <ref>', 'image of sandbox jobs that name none', 'busybox')
     .option('--sandbox-prewarm', 'fill the --sandbox-image pool at start instead of on the first job')
+    .option('--sandbox-callback-host <host>', 'sandbox jobs: allow callbackUrl to this host besides loopback; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .exitOverride();
   cmd.parse(argv, { from: 'user' });
   const regOpts = cmd.opts<{ insecureRegistry?: string[]; registryCa?: string }>();
@@ -265,6 +269,7 @@ export async function main(argv: string[]): Promise<void> {
     bridgeSubnet: opts.bridgeSubnet,
     logLevel: opts.logLevel,
     ...sandboxFlags(cmd.opts<{ sandboxWarm: string | false; sandboxConcurrency?: string; sandboxImage: string; sandboxPrewarm?: boolean }>()),
+    sandboxCallbackHosts: cmd.opts<{ sandboxCallbackHost?: string[] }>().sandboxCallbackHost,
   });
   process.stderr.write(`pure daemon: listening on ${daemon.socketPath}\n`);
   await new Promise<void>((resolveStop) => {

@@ -27,6 +27,8 @@ export interface SandboxWiring {
   /** Fill the default image's pool at start (--sandbox-prewarm). */
   prewarm?: boolean;
   nofileCeiling?: number | null;
+  /** Hosts job callbacks may POST to besides loopback (--sandbox-callback-host). */
+  callbackHosts?: string[];
 }
 
 export async function sandboxJobs(w: SandboxWiring): Promise<{ jobs: JobsApi; close: () => Promise<void> }> {
@@ -46,6 +48,7 @@ export async function sandboxJobs(w: SandboxWiring): Promise<{ jobs: JobsApi; cl
     poolSize: w.warm,
     ...(w.concurrency !== undefined ? { concurrency: w.concurrency } : {}),
     nofileCeiling: w.nofileCeiling ?? null,
+    ...(w.callbackHosts ? { callbackHosts: w.callbackHosts } : {}),
     onError: (e) => process.stderr.write(`pure daemon: sandbox: ${messageOf(e)}\n`),
   });
   // pools form on a profile's first job, never at start: a daemon that runs no job holds no sandbox

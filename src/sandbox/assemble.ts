@@ -18,6 +18,7 @@ import { RuncDriver } from '../engine/runtime/index.js';
 import { newSnapshotter, type SnapshotterKind } from '../engine/snapshot/index.js';
 import type { Db } from '../state/index.js';
 import type { SandboxProfile } from './limits.js';
+import { LOOPBACK_HOSTS } from './callback.js';
 import { installLauncher } from './launcher.js';
 import { SandboxPool } from './pool.js';
 import { RootfsCache, type SandboxImage } from './rootfs-cache.js';
@@ -47,7 +48,7 @@ export interface SandboxOptions {
   maxQueued?: number;
   retentionMs?: number;
   nofileCeiling?: number | null;
-  /** Hosts a job's callbackUrl may name. Default: loopback only. */
+  /** Hosts a job's callbackUrl may name besides loopback (127.0.0.1, localhost, [::1]). */
   callbackHosts?: readonly string[];
   onError?: (e: unknown) => void;
 }
@@ -109,7 +110,7 @@ export async function openSandbox(o: SandboxOptions): Promise<SandboxSystem> {
     createSandbox: create,
     defaultImage: o.defaultImage ?? 'busybox',
     workspaceRoot,
-    ...(o.callbackHosts ? { callbackHosts: o.callbackHosts } : {}),
+    callbackHosts: [...LOOPBACK_HOSTS, ...(o.callbackHosts ?? []).map((h) => h.toLowerCase())],
     ...(o.onError ? { onError: o.onError } : {}),
   });
   const service = new SandboxService({
