@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: start the daemon, import a busybox base image made from the host's busybox-static, and run
-# containers from it (limits, a detached web server, exec, ps, stats).
+# containers from it (limits, a web server on a published port, exec, ps, stats, a sandboxed job).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 show() { printf '\n\033[1m$ %s\033[0m\n' "$1"; eval "$1"; }
@@ -18,9 +18,11 @@ pure rm -f demo-web >/dev/null 2>&1 || true
 show "pure images"
 show "pure run --rm busybox echo hello from a Pure container"
 show "pure run --rm --memory 64m --pids-limit 32 -u 1000 busybox sh -c 'echo \"pid \$\$, uid \$(id -u), host \$(hostname)\"; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max'"
-show "pure run -d --name demo-web busybox httpd -f -p 8080 -h /var/www"
-show "pure exec demo-web wget -qO- http://127.0.0.1:8080/"
+show "pure run -d --name demo-web -p 8080:80 busybox httpd -f -p 80 -h /var/www"
+sleep 0.3
+show "busybox wget -qO- http://127.0.0.1:8080/"
+show "pure exec demo-web wget -qO- http://127.0.0.1:80/"
 show "pure ps"
 show "pure stats --no-stream demo-web"
-show "pure logs demo-web"
 show "pure rm -f demo-web"
+show "pure sandbox run --memory 32m --wall-time 2s -- sh -c 'head -c 100m /dev/zero | tail'"
