@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../state/index.js';
@@ -71,4 +73,23 @@ void test('busybox bootstrap twice gives the same layer, and a missing busybox s
   assert.deepEqual(a.layers, b.layers);
   await assert.rejects(bootstrapBusybox(images, 'busybox:c', { busybox: join(root, 'nope') }), /install busybox-static/);
   assert.deepEqual(images.list().map((i) => i.repoTags).flat().sort(), ['busybox:a', 'busybox:b']);
+});
+
+void test('a daemon start unmounts and removes a bootstrap scratch dir that a killed debootstrap left mounts in', async (t) => {
+  const { root } = await setup(t);
+  const proc = join(root, 'tmp/load-killed/rootfs/proc');
+  await mkdir(proc, { recursive: true });
+  execFileSync('mount', ['-t', 'proc', 'proc', proc]);
+  const db = openDatabase(join(root, 'again.db'));
+  try {
+    new ImageService({ root, db });
+  } finally {
+    db.close();
+    // setup's own cleanup removes the root: the mount must be gone first even when the service failed
+    if (readFileSync('/proc/self/mountinfo', 'utf8').includes(proc)) {
+      execFileSync('umount', ['-l', proc]);
+      assert.fail('the proc mount was left');
+    }
+  }
+  assert.ok(!existsSync(join(root, 'tmp/load-killed')));
 });

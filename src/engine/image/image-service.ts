@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -70,6 +71,8 @@ export class ImageService {
     this.layers = new LayerStore(opts.root, this.content, this.db);
     this.tmp = join(opts.root, 'tmp');
     mkdirSync(this.tmp, { recursive: true });
+    // a bootstrap killed with the daemon can leave debootstrap's /proc and /sys mounts in its scratch dir
+    unmountUnder(`${join(this.tmp, 'load-')}`);
     for (const name of readdirSync(this.tmp)) if (name.startsWith('load-')) rmSync(join(this.tmp, name), { recursive: true, force: true });
     const images = this.db.all();
     this.layers.recover(new Set(images.flatMap((i) => i.layers.map((l) => l.chainId))), new Set(images.flatMap((i) => i.layers.map((l) => l.diffId))));
@@ -292,6 +295,16 @@ export class ImageService {
     }
     return deleted;
   }
+}
+
+/** Lazily unmount every mount whose path starts with `prefix`, deepest first (mountinfo's 5th field). */
+function unmountUnder(prefix: string): void {
+  const targets = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((t) => t.startsWith(prefix))
+    .sort((a, b) => b.length - a.length);
+  for (const t of targets) spawnSync('umount', ['-l', t], { stdio: 'ignore' });
 }
 
 function sha256(bytes: Buffer): string {
