@@ -139,10 +139,14 @@ export class JobRunner {
     const wallTimeMs = this.now() - t0;
     const decoded = exit.status === null ? { exitCode: null, signal: 'SIGKILL' } : decodeStatus(exit.status, SIGNAL_NAMES);
     const diskFull = exit.status !== 0 && (await isWorkspaceFull(sb.tmpfsDir));
+    // pid 1 of a pid namespace cannot be signalled from inside it, and we did not kill it: when it died before
+    // reporting, the kernel's OOM killer chose it (it is the oldest process of a cgroup at its limit), and its
+    // death removed the cgroup whose counter would have said so
+    const launcherOomKilled = exit.status === null && killedFor === null;
     const status = verdict({
       status: exit.status,
       killedFor,
-      oomKilled: exit.usage.oomKilled,
+      oomKilled: exit.usage.oomKilled || launcherOomKilled,
       cpuTimeMs: exit.usage.cpuTimeMs,
       signal: decoded.signal,
       diskFull,
