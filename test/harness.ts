@@ -71,6 +71,24 @@ export async function startTestDaemon(opts: { snapshotter?: 'overlay' | 'copy' }
     return p;
   };
 
+  // mounts under the root (rootfs, sandbox tmpfs) and the run root (netns files)
+  const ownMounts = (): string[] =>
+    readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4] ?? '')
+      .filter((mp) => mp.startsWith(`${root}/`) || mp.startsWith(`${runRoot}/`));
+  // "<state root> <id>" of the containers runc knows under this daemon's run root (runc list would create a
+  // missing state root, so only the ones that exist are asked)
+  const runcIds = (): string[] =>
+    [join(runRoot, 'runc'), join(runRoot, 'sandbox')]
+      .filter((stateRoot) => existsSync(stateRoot))
+      .flatMap((stateRoot) =>
+        spawnSync('runc', ['--root', stateRoot, 'list', '-q'], { encoding: 'utf8' })
+          .stdout.split('\n')
+          .filter(Boolean)
+          .map((id) => `${stateRoot} ${id}`),
+      );
+
   const d: TestDaemon = {
     root,
     runRoot,
@@ -109,10 +127,8 @@ export async function startTestDaemon(opts: { snapshotter?: 'overlay' | 'copy' }
     },
     leaks() {
       const out: string[] = [];
-      const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(root));
-      out.push(...mounts.map((m) => `mount: ${m.split(' ')[4]}`));
-      const runc = spawnSync('runc', ['--root', join(runRoot, 'runc'), 'list', '-q'], { encoding: 'utf8' });
-      out.push(...runc.stdout.split('\n').filter(Boolean).map((id) => `runc: ${id}`));
+      out.push(...ownMounts().map((mp) => `mount: ${mp}`));
+      for (const id of runcIds()) out.push(`runc: ${id}`);
       for (const ctrl of ['memory', 'pids', 'cpu', 'unified']) {
         const dir = join('/sys/fs/cgroup', ctrl, cgroupParent);
         if (!existsSync(dir)) continue;
@@ -130,13 +146,11 @@ export async function startTestDaemon(opts: { snapshotter?: 'overlay' | 'copy' }
         await new Promise((r) => d.proc.once('exit', r));
       }
       // belt and braces: whatever a failed test left
-      for (const id of spawnSync('runc', ['--root', join(runRoot, 'runc'), 'list', '-q'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
-        spawnSync('runc', ['--root', join(runRoot, 'runc'), 'delete', '-f', id]);
+      for (const id of runcIds()) {
+        const [stateRoot, name] = id.split(' ');
+        spawnSync('runc', ['--root', stateRoot!, 'delete', '-f', name!]);
       }
-      for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(root)).reverse()) {
-        const mp = line.split(' ')[4];
-        if (mp) spawnSync('umount', ['-l', mp]);
-      }
+      for (const mp of ownMounts().reverse()) spawnSync('umount', ['-l', mp]);
       for (const ctrl of readdirSync('/sys/fs/cgroup')) {
         try {
           rmdirSync(join('/sys/fs/cgroup', ctrl, cgroupParent));
