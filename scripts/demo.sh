@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: start the daemon, import a busybox base image made from the host's busybox-static, and run
+# The main job: start the daemon, build a busybox base image from the host's busybox-static, and run
 # containers from it (limits, a web server on a published port, exec, ps, stats, a sandboxed job).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +11,7 @@ if ! pure version >/dev/null 2>&1; then
   for _ in $(seq 100); do pure version >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 if ! pure image inspect busybox:latest >/dev/null 2>&1; then
-  npx tsx -e "import('./test/fixtures/busybox.ts').then(m => m.makeBusyboxTar('/tmp/pure-busybox.tar'))"
-  show "pure import --change 'CMD [\"sh\"]' /tmp/pure-busybox.tar busybox:latest"
+  show "pure image bootstrap busybox"
 fi
 pure rm -f demo-web >/dev/null 2>&1 || true
 show "pure images"
