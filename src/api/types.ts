@@ -3,7 +3,8 @@
  * bodies shared by the daemon's routes and the CLI client. The OpenAPI document at /v1/openapi.json is generated
  * from the TypeBox schemas that mirror these types (src/api/schemas.ts).
  *
- * Routes:
+ * Routes of the system, image and container areas (volumes, networks, registry, jobs and storage have theirs in
+ * src/api/routes/*.ts; GET /v1/openapi.json lists every route the daemon serves):
  *   GET    /v1/_ping                         → "OK"
  *   GET    /v1/version                       → VersionInfo
  *   GET    /v1/images                        → ImageSummary[]
