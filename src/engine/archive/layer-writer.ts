@@ -1,11 +1,15 @@
-import { constants } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, unlink, utimes } from 'node:fs/promises';
+import { closeSync, constants, fchmodSync, fchownSync, futimesSync, openSync, write, writeSync } from 'node:fs';
+import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink, unlink, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Header } from 'tar-stream';
 import { run } from '../../lib/index.js';
 import { badEntry, checkSymlinkTarget, entryPath, parentsOf } from './entry-path.js';
 
 const WHITEOUT_PREFIX = '.wh.';
+// files up to this size are written from memory with synchronous calls (see writeFile)
+const SMALL_FILE = 256 * 1024;
+// the daemon's umask, read once (process.umask() without an argument only reads it)
+const UMASK = process.umask();
 const OPAQUE_WHITEOUT = '.wh..wh..opq';
 // xattrs a layer may not carry: overlayfs reads them from lower dirs (redirects, metacopy), so only we set them.
 const FORBIDDEN_XATTR = /^trusted\.overlay\./;
@@ -56,7 +60,6 @@ export class LayerWriter {
         break;
       case 'file':
       case 'contiguous-file':
-        await this.clear(abs, false);
         await this.writeFile(abs, body, header);
         break;
       case 'symlink': {
@@ -96,21 +99,58 @@ export class LayerWriter {
     for (const { abs, mtime } of this.dirTimes.reverse()) await utimes(abs, mtime, mtime);
   }
 
+  /**
+   * A regular file, created with O_EXCL|O_NOFOLLOW: if something is already there (an earlier entry of the
+   * same layer), it is removed and the create retried, so nothing is ever written through. Small files — most
+   * of a layer — are written with synchronous calls once their bytes are in memory: five syscalls in one turn
+   * of the event loop instead of as many thread-pool round trips, which made 10,000 small files 16x slower
+   * than GNU tar. The final mode goes into open(2) when the umask keeps it; chown only when not root's.
+   */
   private async writeFile(abs: string, body: AsyncIterable<unknown>, header: Header): Promise<void> {
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-    const fh = await open(abs, flags, 0o600);
+    const mode = (header.mode ?? 0o644) & 0o7777;
+    const uid = header.uid ?? 0;
+    const gid = header.gid ?? 0;
+    const mtime = header.mtime ?? new Date(0);
+    // chown clears setuid/setgid, and the umask may strip bits: then chmod comes last
+    const needsChmod = (mode & ~0o777) !== 0 || (mode & UMASK) !== 0;
+    const create = async (): Promise<number> => {
+      try {
+        return openSync(abs, flags, mode & 0o777);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        await this.clear(abs, false);
+        return openSync(abs, flags, mode & 0o777);
+      }
+    };
+    if ((header.size ?? 0) <= SMALL_FILE) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(chunk as Buffer);
+      const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const fd = await create();
+      try {
+        for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+        if (uid !== 0 || gid !== 0) fchownSync(fd, uid, gid);
+        if (needsChmod) fchmodSync(fd, mode);
+        futimesSync(fd, mtime, mtime);
+      } finally {
+        closeSync(fd);
+      }
+      this.size += data.length;
+      return;
+    }
+    const fd = await create();
     try {
       for await (const chunk of body) {
         const buf = chunk as Buffer;
-        await fh.write(buf, 0, buf.length);
+        for (let off = 0; off < buf.length; ) off += await writeAsync(fd, buf, off);
         this.size += buf.length;
       }
-      // chown before chmod: chown clears the setuid/setgid bits.
-      await fh.chown(header.uid ?? 0, header.gid ?? 0);
-      await fh.chmod((header.mode ?? 0o644) & 0o7777);
-      await fh.utimes(header.mtime ?? new Date(0), header.mtime ?? new Date(0));
+      if (uid !== 0 || gid !== 0) fchownSync(fd, uid, gid);
+      if (needsChmod) fchmodSync(fd, mode);
+      futimesSync(fd, mtime, mtime);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
 
@@ -200,6 +240,11 @@ export class LayerWriter {
       await run('setfattr', ['-h', '-n', attr, '-v', `0x${bytes.toString('hex')}`, abs]);
     }
   }
+}
+
+/** One write(2) of buf from off through the thread pool; resolves with the bytes written. */
+function writeAsync(fd: number, buf: Buffer, off: number): Promise<number> {
+  return new Promise((resolve, reject) => write(fd, buf, off, buf.length - off, null, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
 async function drain(body: AsyncIterable<unknown>): Promise<void> {
