@@ -4,39 +4,16 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importBusybox, startTestDaemon, type TestDaemon } from './harness.js';
+import { api, runJob } from './fixtures/api.js';
 import type { JobRecord, JobRequest, JobResult } from '../src/sandbox/index.js';
 
-function api<T>(d: TestDaemon, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request({ socketPath: d.socket, method, path, headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (b: Buffer) => chunks.push(b));
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') as T });
-        } catch (e) {
-          reject(e instanceof Error ? e : new Error(String(e)));
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
-async function job(d: TestDaemon, req: JobRequest): Promise<JobResult> {
-  const r = await api<JobRecord>(d, 'POST', '/v1/jobs?wait=60', req);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  assert.ok(r.body.result, 'a result');
-  return r.body.result;
-}
+const job = (d: TestDaemon, req: JobRequest): Promise<JobResult> => runJob(d, req, 60);
 
 // a static tracer: `attach PID...` (PTRACE_ATTACH), `read PID...` (process_vm_readv), `child` (trace its own child)
 const TRACER_C = `#define _GNU_SOURCE

@@ -4,42 +4,18 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importBusybox, startTestDaemon, type TestDaemon } from './harness.js';
+import { api, b64, runJob } from './fixtures/api.js';
 import type { JobRecord, JobRequest, JobResult } from '../src/sandbox/index.js';
 
-function api<T>(d: TestDaemon, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request({ socketPath: d.socket, method, path, headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (b: Buffer) => chunks.push(b));
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') as T });
-        } catch (e) {
-          reject(e instanceof Error ? e : new Error(String(e)));
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
-const b64 = (s: string): string => Buffer.from(s).toString('base64');
-
-async function job(d: TestDaemon, req: JobRequest): Promise<JobResult> {
-  const r = await api<JobRecord>(d, 'POST', '/v1/jobs?wait=120', req);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  assert.ok(r.body.result, 'a result');
-  return r.body.result;
-}
+const job = (d: TestDaemon, req: JobRequest): Promise<JobResult> => runJob(d, req, 120);
 
 // "compiling": the prepare step turns the source into an executable program in /work
 const SOURCE = 'read a b; echo $((a + b)); [ -n "$1" ] && echo "arg $1"; true\n';
