@@ -54,6 +54,8 @@
  *                    `{"type":"eof"}` (close stdin).
  */
 
+import type { ImageConfig } from '../engine/image/index.js';
+
 export interface ApiError {
   code: 'not_found' | 'already_exists' | 'invalid_argument' | 'conflict' | 'failed_precondition' | 'unavailable' | 'internal';
   message: string;
@@ -72,17 +74,8 @@ export interface VersionInfo {
   root: string;
 }
 
-export interface ImageConfig {
-  User?: string;
-  ExposedPorts?: Record<string, object>;
-  Env?: string[];
-  Entrypoint?: string[] | null;
-  Cmd?: string[] | null;
-  Volumes?: Record<string, object>;
-  WorkingDir?: string;
-  Labels?: Record<string, string>;
-  StopSignal?: string;
-}
+/** An image's runtime defaults (the OCI config's `config`, Docker's capitalised keys): the image store's own type. */
+export type { ImageConfig };
 
 export interface ImageSummary {
   id: string; // sha256:<hex>
