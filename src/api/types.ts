@@ -165,6 +165,44 @@ export interface ContainerCreateRequest {
   stopSignal?: string;
   stopTimeout?: number; // seconds
   autoRemove?: boolean; // --rm: the daemon removes the container when it exits
+  healthcheck?: HealthConfig; // --health-*; absent: the image's HEALTHCHECK, if any
+}
+
+/**
+ * A health check (`run --health-cmd ...`, compose `healthcheck:`, the image's HEALTHCHECK). Durations in
+ * milliseconds. test: ["NONE"] disables the image's check; ["CMD", argv...] runs argv; ["CMD-SHELL", "cmd"]
+ * runs `/bin/sh -c cmd`. Defaults as Docker: interval 30 s, timeout 30 s, start period 0, retries 3.
+ */
+export interface HealthConfig {
+  test: string[];
+  intervalMs?: number;
+  timeoutMs?: number;
+  startPeriodMs?: number;
+  retries?: number;
+}
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+export interface HealthState {
+  status: HealthStatus;
+  failingStreak: number;
+  /** The last (at most 5) probes, oldest first. */
+  log: { start: string; end: string; exitCode: number; output: string }[];
+}
+
+/**
+ * One event of `GET /v1/events` (NDJSON) and `pure events`. Actions as Docker's: container create, start, die,
+ * stop, kill, pause, unpause, restart, destroy, oom, health_status (attributes.healthStatus), exec_start; image
+ * pull, push, tag, untag, delete, import, load; network create, connect, disconnect, destroy; volume create,
+ * mount, unmount, destroy. attributes carry name, image, exitCode, signal, labels (as "label.<k>"), etc.
+ */
+export interface PureEvent {
+  type: 'container' | 'image' | 'network' | 'volume';
+  action: string;
+  id: string;
+  attributes: Record<string, string>;
+  time: string; // RFC 3339 with milliseconds
+  seq: number; // increasing per daemon run; `since` and ordering use it
 }
 
 export interface ContainerCreateResponse {
@@ -186,6 +224,7 @@ export interface ContainerState {
   error: string;
   startedAt: string | null;
   finishedAt: string | null;
+  health?: HealthState; // only for a container with a health check
 }
 
 export interface ContainerSummary {
@@ -200,6 +239,7 @@ export interface ContainerSummary {
   startedAt: string | null;
   finishedAt: string | null;
   labels: Record<string, string>;
+  health?: HealthStatus; // only for a running container with a health check
 }
 
 export interface ContainerInspect {
