@@ -78,7 +78,7 @@ export function markdownReport(r: ReportInput): string {
       experiment = c.experiment;
       parts.push(`## ${experiment}`, '');
     }
-    parts.push(`### ${c.name}`, '', `${c.description}. Total = ${c.totalMeans}; ${c.result.warmup} warm-up + ${c.result.runs} runs.${c.note ? ` Note: ${c.note}.` : ''}`, '');
+    parts.push(`### ${c.name}`, '', `${c.description}. Total = ${c.totalMeans}; ${c.result.warmup} warm-up + ${c.result.runs} runs${c.result.plannedRuns > c.result.runs ? ` (of ${c.result.plannedRuns} planned: the time budget ran out)` : ''}.${c.note ? ` Note: ${c.note}.` : ''}`, '');
     parts.push(timingTable(c.result), '');
     const phases = phaseTable(c);
     if (phases) parts.push('Median per phase:', '', phases, '');

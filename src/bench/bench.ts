@@ -12,6 +12,7 @@ import { benchImageTar, hasSqlite } from './datasets.js';
 import { EXPERIMENTS, type BenchOptions, type CaseResult, type ExperimentName } from './experiment.js';
 import { checkFindings } from './findings.js';
 import { ioExperiment } from './io.js';
+import { DEFAULT_BUDGET_MIN, TimeBudget } from './budget.js';
 import { describeMachine } from './machine.js';
 import { netExperiment } from './net.js';
 import { overheadExperiment } from './overhead.js';
@@ -40,7 +41,12 @@ export const DEFAULT_RUNS: Record<ExperimentName, { runs: number; warmup: number
   overhead: { runs: 5, warmup: 1 },
 };
 
-export type BenchSettings = Omit<BenchOptions, 'runs' | 'warmup'> & { runs?: number; warmup?: number };
+export type BenchSettings = Omit<BenchOptions, 'runs' | 'warmup' | 'budget'> & {
+  runs?: number;
+  warmup?: number;
+  /** Minutes for the whole invocation (see budget.ts); 0: none. Default DEFAULT_BUDGET_MIN, none with --quick. */
+  budgetMin?: number;
+};
 
 export function parseExperiments(word: string): ExperimentName[] {
   if (word === 'all') return [...EXPERIMENTS];
@@ -52,15 +58,20 @@ export function parseExperiments(word: string): ExperimentName[] {
 }
 
 export async function runBench(run: BenchRun, settings: BenchSettings): Promise<BenchOutput> {
-  const opts: BenchOptions = { ...settings, runs: 0, warmup: 0 };
+  const { budgetMin: _b, ...rest } = settings;
+  const opts: BenchOptions = { ...rest, runs: 0, warmup: 0 };
   const started = Date.now();
+  const budgetMin = settings.budgetMin ?? (settings.quick ? 0 : DEFAULT_BUDGET_MIN);
   await mkdir(join(run.out, 'charts'), { recursive: true });
   opts.log(`preparing the bench image in ${opts.cache}${hasSqlite() ? '' : ' (no sqlite3 on the host: the sqlite cases will fail)'}`);
   const imageTar = await benchImageTar(opts.cache);
   const rootfsDir = join(opts.cache, 'image', 'rootfs');
   const machine = await describeMachine();
   const cases: CaseResult[] = [];
+  // the budget counts from here: preparing the image and data sets the first time is not measuring
+  if (budgetMin > 0) opts.budget = new TimeBudget(budgetMin * 60_000, run.experiments);
   for (const e of run.experiments) {
+    opts.budget?.startExperiment(e);
     const d = settings.quick ? { runs: 2, warmup: 1 } : DEFAULT_RUNS[e];
     opts.runs = settings.runs ?? d.runs;
     opts.warmup = settings.warmup ?? d.warmup;
@@ -85,7 +96,7 @@ export async function runBench(run: BenchRun, settings: BenchSettings): Promise<
     charts[`${c.experiment}/${c.name}`] = { svg: relative(run.out, f.svg), png: f.png ? relative(run.out, f.png) : null, ...(f.pngError ? { pngError: f.pngError } : {}) };
   }
   const findings = checkFindings(cases);
-  const options = { runs: settings.runs ?? 'per experiment', warmup: settings.warmup ?? 'per experiment', quick: opts.quick, only: opts.only };
+  const options = { runs: settings.runs ?? 'per experiment', warmup: settings.warmup ?? 'per experiment', quick: opts.quick, only: opts.only, budgetMin };
   await write('raw.json', `${JSON.stringify({ command: run.command, date, options, machine, cases }, null, 1)}\n`);
   await write('summary.json', `${JSON.stringify({ command: run.command, date, options, findings, rows: summaryRows(cases) }, null, 2)}\n`);
   const durationS = (Date.now() - started) / 1000;

@@ -4,6 +4,7 @@
  */
 import { messageOf } from '../errors/index.js';
 import { runCandidates, type Candidate, type RunnerResult } from './runner.js';
+import type { TimeBudget } from './budget.js';
 
 export const EXPERIMENTS = ['boot', 'io', 'net', 'overhead'] as const;
 export type ExperimentName = (typeof EXPERIMENTS)[number];
@@ -23,6 +24,8 @@ export interface BenchOptions {
   pureSocket: string;
   /** One line per step. */
   log(line: string): void;
+  /** The invocation's time budget (see budget.ts); none: every case does all its runs. */
+  budget?: TimeBudget;
 }
 
 export interface CaseResult {
@@ -51,20 +54,28 @@ export function keepOnly(candidates: readonly Candidate[], only: readonly string
  */
 export async function runCase(
   opts: BenchOptions,
-  c: Omit<CaseResult, 'result'> & { candidates: readonly Candidate[]; baseline: string; runs?: number; warmup?: number },
+  c: Omit<CaseResult, 'result'> & { candidates: readonly Candidate[]; baseline: string; runs?: number; warmup?: number; casesLeft?: number },
 ): Promise<CaseResult> {
   const candidates = keepOnly(c.candidates, opts.only);
   const log = (line: string): void => opts.log(`${c.experiment} · ${c.name}: ${line}`);
   log(`${candidates.map((x) => x.name).join(', ') || 'no candidate left by --only'}`);
   let result: RunnerResult;
   try {
-    result = await runCandidates(candidates, { runs: c.runs ?? opts.runs, warmup: c.warmup ?? opts.warmup, baseline: c.baseline, log, runTimeoutMs: 600_000 });
+    const deadline = opts.budget?.caseDeadline(c.casesLeft ?? 1);
+    result = await runCandidates(candidates, {
+      runs: c.runs ?? opts.runs,
+      warmup: c.warmup ?? opts.warmup,
+      baseline: c.baseline,
+      log,
+      runTimeoutMs: 600_000,
+      ...(deadline !== undefined ? { deadlineMs: deadline } : {}),
+    });
   } catch (e) {
     log(`failed: ${messageOf(e)}`);
     throw e;
   }
   rebase(result);
-  const { candidates: _unused, baseline: _b, runs: _r, warmup: _w, ...rest } = c;
+  const { candidates: _unused, baseline: _b, runs: _r, warmup: _w, casesLeft: _l, ...rest } = c;
   return { ...rest, result };
 }
 

@@ -48,6 +48,7 @@ export async function ioExperiment(opts: BenchOptions, imageTar: string): Promis
       return skip ? { ...c, skipReason: skip } : c;
     });
   const out: CaseResult[] = [];
+  let casesLeft = 2 * (dbSizes.length + fileCounts.length);
   try {
     for (const bytes of dbSizes) {
       const db = await sqliteDatabase(opts.cache, bytes);
@@ -69,6 +70,7 @@ export async function ioExperiment(opts: BenchOptions, imageTar: string): Promis
             totalMeans: 'create + start + copy-in + select + copy',
             candidates: build(dirname(db), place, steps),
             baseline: 'docker',
+            casesLeft: casesLeft--,
             ...(big ? { runs: Math.min(opts.runs, 2), warmup: 0, note: 'the largest database: at most 2 runs, no warm-up (time budget)' } : {}),
           }),
         );
@@ -92,6 +94,7 @@ export async function ioExperiment(opts: BenchOptions, imageTar: string): Promis
             totalMeans: 'create + start + extract + read',
             candidates: build(dirname(set.tar), place, steps),
             baseline: 'docker',
+            casesLeft: casesLeft--,
             ...(big ? { runs: Math.min(opts.runs, count >= 100_000 ? 1 : 2), warmup: 0, note: `${count} files: fewer runs, no warm-up (time budget)` } : {}),
           }),
         );

@@ -35,10 +35,11 @@ interface Workload {
 
 function workloads(quick: boolean): Workload[] {
   const q = (full: number, small: number): number => (quick ? small : full);
-  const cpu = q(256, 16);
-  const mem = q(16384, 512);
-  const disk = q(256, 16);
-  const netMiB = q(512, 16);
+  // --quick sizes still last ~0.1-0.3 s natively here: busybox `time` has 10 ms resolution
+  const cpu = q(256, 64);
+  const mem = q(16384, 8192);
+  const disk = q(256, 64);
+  const netMiB = q(512, 128);
   return [
     { name: 'cpu', description: `sha256 of ${cpu} MiB of zeros`, client: 'inside', serveMiB: 0, script: () => `dd if=/dev/zero bs=1M count=${cpu} 2>/dev/null | sha256sum >/dev/null` },
     { name: 'memory', description: `copy ${mem} MiB from /dev/zero to /dev/null in 1 MiB blocks`, client: 'inside', serveMiB: 0, script: () => `dd if=/dev/zero of=/dev/null bs=1M count=${mem} 2>/dev/null` },
@@ -50,7 +51,8 @@ function workloads(quick: boolean): Workload[] {
 
 export async function overheadExperiment(opts: BenchOptions, imageTar: string): Promise<CaseResult[]> {
   const out: CaseResult[] = [];
-  for (const w of workloads(opts.quick)) {
+  const list = workloads(opts.quick);
+  for (const [i, w] of list.entries()) {
     const candidates: Candidate[] = [nativeCandidate(w)];
     for (const engine of [pureEngine(opts.pureSocket), dockerEngine(), podmanEngine()]) {
       for (const mode of ['bridge', 'host'] as const) candidates.push(containerWorkload(engine, mode, w, imageTar));
@@ -64,6 +66,7 @@ export async function overheadExperiment(opts: BenchOptions, imageTar: string): 
         totalMeans: 'the workload, timed where it runs (busybox time)',
         candidates,
         baseline: 'native',
+        casesLeft: list.length - i,
       }),
     );
   }

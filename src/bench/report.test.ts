@@ -13,6 +13,7 @@ void test('markdownTable escapes pipes so a reason cannot break the table', () =
 void test('timingTable lists a skipped candidate with its reason and ratios of the others', () => {
   const result: RunnerResult = {
     runs: 1,
+    plannedRuns: 1,
     warmup: 0,
     baseline: 'runc',
     candidates: [

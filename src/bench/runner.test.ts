@@ -107,3 +107,19 @@ void test('phases a run reports are kept per phase and summarized, and its total
   assert.equal(res.phaseSummaryMs?.create?.median, 3);
   assert.equal(res.phaseSummaryMs?.start?.max, 2);
 });
+
+void test('a deadline stops measured rounds once every candidate has its minimum runs', async () => {
+  const f = fakeBench({ a: 1_000_000, b: 1_000_000 });
+  const wall = (): number => Number(f.clock() / 1_000_000n); // 1 ms of fake clock = 1 ms of wall
+  // deadline already passed after the warm-up: only the minimum 3 runs are measured
+  const r = await runCandidates([f.candidate('a'), f.candidate('b')], { runs: 10, warmup: 1, clock: f.clock, now: wall, deadlineMs: 1, minRuns: 3 });
+  assert.equal(r.runs, 3);
+  assert.equal(r.plannedRuns, 10);
+  assert.equal(r.candidates[0]!.samplesNs.length, 3);
+  assert.equal(r.candidates[0]!.warmupNs.length, 1);
+  // a far deadline changes nothing
+  const g = fakeBench({ a: 1_000_000 });
+  const s = await runCandidates([g.candidate('a')], { runs: 5, warmup: 0, clock: g.clock, now: () => 0, deadlineMs: 1e12 });
+  assert.equal(s.runs, 5);
+  assert.equal(s.candidates[0]!.samplesNs.length, 5);
+});

@@ -71,10 +71,21 @@ export interface RunnerOptions {
   log?: (line: string) => void;
   /** Monotonic clock in nanoseconds. Default process.hrtime.bigint. */
   clock?: () => bigint;
+  /**
+   * Time budget: no measured round starts after this time (ms since the epoch, per `now`) once every candidate
+   * still running has `minRuns` samples. Default: none.
+   */
+  deadlineMs?: number;
+  /** Measured runs kept whatever the deadline (capped at `runs`). Default 3. */
+  minRuns?: number;
+  /** Wall clock for the deadline, ms. Default Date.now. */
+  now?: () => number;
 }
 
 export interface RunnerResult {
+  /** Measured rounds done (fewer than `plannedRuns` when the time budget ran out). */
   runs: number;
+  plannedRuns: number;
   warmup: number;
   baseline: string;
   candidates: CandidateResult[];
@@ -103,6 +114,7 @@ export async function runCandidates(candidates: readonly Candidate[], opts: Runn
     phaseSummaryMs: null,
   }));
   const wasSetUp: boolean[] = candidates.map(() => false);
+  let measured = runs;
 
   try {
     for (const [i, c] of candidates.entries()) {
@@ -147,8 +159,16 @@ export async function runCandidates(candidates: readonly Candidate[], opts: Runn
     };
 
     const rounds = warmup + runs;
+    const minRuns = Math.min(runs, opts.minRuns ?? 3);
+    const now = opts.now ?? Date.now;
+    const enoughSamples = (): boolean => results.every((r) => r.status !== 'ok' || r.samplesNs.length >= minRuns);
     for (let round = 0; round < rounds; round++) {
       const isWarmup = round < warmup;
+      if (!isWarmup && opts.deadlineMs !== undefined && now() >= opts.deadlineMs && enoughSamples()) {
+        measured = round - warmup;
+        log(`time budget reached: ${measured} of ${runs} runs`);
+        break;
+      }
       for (const i of rotation(candidates.length, round)) {
         const r = results[i]!;
         if (r.status !== 'ok') continue;
@@ -178,7 +198,7 @@ export async function runCandidates(candidates: readonly Candidate[], opts: Runn
   for (const r of results) {
     if (r.summaryMs && base !== undefined && base > 0) r.ratioToBaseline = r.summaryMs.median / base;
   }
-  return { runs, warmup, baseline, candidates: results };
+  return { runs: measured, plannedRuns: runs, warmup, baseline, candidates: results };
 }
 
 /** Candidate indices for one round: every candidate once, starting at `round mod count`. */

@@ -33,6 +33,7 @@ interface BenchFlags {
   quick?: boolean;
   out?: string;
   cache?: string;
+  budget?: number;
 }
 
 export function registerBenchCommands(program: Command, ctx: CliContext): void {
@@ -45,6 +46,7 @@ export function registerBenchCommands(program: Command, ctx: CliContext): void {
     .option('--only <candidates>', 'comma list of words; keep candidates whose name contains one (e.g. pure,docker)')
     .option('--quick', 'a few runs and small sizes: a first look, or a smoke test')
     .option('--out <dir>', 'where the report goes (default ./pure-bench-<date>)')
+    .option('--budget <minutes>', 'time budget of the whole run: cases stop adding runs (keeping at least 3) when it runs out; 0 = none (default 14, none with --quick)', count('--budget'))
     .option('--cache <dir>', 'where the bench image, databases and file sets are kept between runs', '/var/tmp/pure-bench')
     .action(async (experiment: string, flags: BenchFlags) => {
       const bench = await loadBench();
@@ -61,7 +63,7 @@ export function registerBenchCommands(program: Command, ctx: CliContext): void {
       const socket = ctx.client().socketPath;
       const result = await bench.runBench(
         { experiments, out, command: ['pure', 'bench', ...process.argv.slice(3)].join(' ') },
-        { runs: flags.runs, warmup: flags.warmup, quick: flags.quick === true, only, cache: resolve(ctx.cwd, flags.cache ?? '/var/tmp/pure-bench'), pureSocket: socket, log },
+        { runs: flags.runs, warmup: flags.warmup, ...(flags.budget !== undefined ? { budgetMin: flags.budget } : {}), quick: flags.quick === true, only, cache: resolve(ctx.cwd, flags.cache ?? '/var/tmp/pure-bench'), pureSocket: socket, log },
       );
       ctx.stdout.write(`${result.dir}/report.md\n`);
     });
