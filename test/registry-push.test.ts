@@ -5,8 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -22,7 +23,8 @@ let work: string;
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'pure-regpush-'));
   await makeBusyboxTar(join(work, 'busybox.tar'));
-  registry = await startRegistry();
+  // the access log lets the chunked-upload test count PATCH requests
+  registry = await startRegistry({}, { accessLog: true });
 });
 
 after(async () => {
@@ -30,10 +32,10 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function store(t: { after: (fn: () => Promise<void>) => void }): Promise<{ images: ImageService; client: RegistryClient }> {
+async function store(t: { after: (fn: () => Promise<void>) => void }, opts: { chunkSize?: number } = {}): Promise<{ images: ImageService; client: RegistryClient }> {
   const root = await mkdtemp(join(tmpdir(), 'pure-regpush-root-'));
   const db = openDatabase(join(root, 'state.db'));
-  const client = new RegistryClient({ retry: { baseDelayMs: 10 } });
+  const client = new RegistryClient({ retry: { baseDelayMs: 10 }, chunkSize: opts.chunkSize });
   t.after(async () => {
     await client.close();
     db.close();
@@ -72,6 +74,39 @@ void test('a pushed image is read by skopeo, copied by skopeo, and pulled back t
   assert.equal(pulled.image.id, image.id);
   assert.deepEqual(pulled.image.config.Cmd, ['/bin/sh']);
 });
+
+void test('a layer larger than the chunk size is pushed in chunks (PATCH … PUT) and comes back byte for byte', async (t) => {
+  const MiB = 1024 * 1024;
+  const { images, client } = await store(t, { chunkSize: MiB });
+  // busybox plus 3 MiB of incompressible bytes: a layer of more than 3 chunks
+  const tarball = join(work, 'big.tar');
+  await copyFile(join(work, 'busybox.tar'), tarball);
+  const extra = await mkdtemp(join(tmpdir(), 'pure-regpush-big-'));
+  t.after(() => rm(extra, { recursive: true, force: true }));
+  await writeFile(join(extra, 'random.bin'), randomBytes(3 * MiB));
+  execFileSync('tar', ['--append', '-f', tarball, '-C', extra, 'random.bin']);
+  const ref = `${registry.host}/pure/chunked:1`;
+  const image = await images.importRootfs(createReadStream(tarball), ref, { changes: { Cmd: ['/bin/sh'] } });
+  const layer = image.layers[0]!;
+  const before = patchesTo('pure/chunked');
+  await pushImage(images, client, ref);
+
+  const raw = JSON.parse(skopeo('inspect', '--raw', '--tls-verify=false', `docker://${ref}`)) as { layers: { digest: string; size: number }[] };
+  assert.equal(raw.layers[0]!.digest, layer.diffId);
+  assert.ok(raw.layers[0]!.size > 3 * MiB);
+  const patches = patchesTo('pure/chunked') - before;
+  assert.equal(patches, Math.ceil(raw.layers[0]!.size / MiB), registry.log().slice(-2000));
+
+  const fresh = await store(t);
+  const pulled = await pullImage(fresh.images, fresh.client, ref);
+  assert.equal(pulled.image.id, image.id);
+  assert.equal(pulled.image.layers[0]!.diffId, layer.diffId);
+});
+
+/** How many PATCH requests to the blob uploads of `repo` the registry has logged so far. */
+function patchesTo(repo: string): number {
+  return registry.log().split('\n').filter((l) => l.includes(`"PATCH /v2/${repo}/blobs/uploads/`)).length;
+}
 
 void test('pushing to another repository of the same registry mounts the blobs instead of uploading them', async (t) => {
   const { images, client } = await store(t);

@@ -1,5 +1,6 @@
 /** The registry routes' port, over engine/image's pull/push/save and one shared RegistryClient. */
 import { pullImage, pushImage, saveImages, type ImageService } from '../engine/image/index.js';
+import { parseBytes } from '../lib/index.js';
 import { RegistryClient, parsePlatform, registryFromServer, type Credentials, type RegistryClientOptions } from '../engine/registry/index.js';
 import type { RegistryApi } from '../api/index.js';
 import type { RegistryAuth } from '../api/types.js';
@@ -8,8 +9,14 @@ export interface RegistryPort extends RegistryApi {
   close(): Promise<void>;
 }
 
-export function registryApi(images: ImageService, opts: RegistryClientOptions = {}): RegistryPort {
-  const client = new RegistryClient(opts);
+/**
+ * `env` is read for PURE_REGISTRY_CHUNK_SIZE (a size: `16m`, `1m`, `512k`; `0` = never chunk): blobs larger
+ * than it are pushed in chunks of that size (engine/registry/blob-upload.ts). An explicit `opts.chunkSize` wins.
+ */
+export function registryApi(images: ImageService, opts: RegistryClientOptions = {}, env: NodeJS.ProcessEnv = process.env): RegistryPort {
+  const chunkText = env.PURE_REGISTRY_CHUNK_SIZE;
+  const chunkSize = opts.chunkSize ?? (chunkText === undefined || chunkText === '' ? undefined : parseBytes(chunkText, 'PURE_REGISTRY_CHUNK_SIZE'));
+  const client = new RegistryClient({ ...opts, chunkSize });
   return {
     async pull(ref, o) {
       const platform = o.platform === undefined ? undefined : parsePlatform(o.platform);

@@ -2,7 +2,8 @@
  * `pure push`: the image's blobs (config and layers, as Pure stores them: uncompressed tars), then its
  * manifest, to a registry. Blobs the repository already has are skipped (HEAD); blobs the registry holds in
  * another repository this image came from or went to are mounted instead of uploaded; the rest are uploaded
- * monolithically (POST, then one PUT with the digest). The manifest goes last, so a registry never names an
+ * (POST, then one PUT with the digest, or PATCH chunks and a closing PUT for blobs larger than the chunk
+ * size: engine/registry/blob-upload.ts). The manifest goes last, so a registry never names an
  * image whose blobs it does not have. The pushed manifest is byte for byte the one Pure stored: its digest
  * is the image's `manifestDigest`, so `name@digest` resolves locally and remotely alike.
  */

@@ -8,6 +8,7 @@ export { Repository, MAX_MANIFEST_BYTES, type RepositoryOptions, type FetchedMan
 export type { Credentials, TransportOptions } from './transport.js';
 export { locate, authKeyOf, registryFromServer, isInsecure, DOCKER_HUB, type RepositoryLocation } from './hosts.js';
 export { parseChallenges, type Challenge } from './challenge.js';
+export { DEFAULT_CHUNK_SIZE } from './blob-upload.js';
 export { withRetry, TransientError, type RetryOptions } from './retry.js';
 export {
   MEDIA,

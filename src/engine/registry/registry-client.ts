@@ -7,6 +7,8 @@ import { registryError, Transport, type Credentials, type TransportOptions } fro
 export interface RegistryClientOptions extends TransportOptions {
   /** Retry policy of every request (default: 4 attempts, 500 ms doubling). */
   retry?: Omit<RetryOptions, 'signal'>;
+  /** Upload chunk size of every repository (RepositoryOptions.chunkSize; default 16 MiB, 0 = no chunks). */
+  chunkSize?: number;
 }
 
 /**
@@ -16,15 +18,17 @@ export interface RegistryClientOptions extends TransportOptions {
 export class RegistryClient {
   private readonly transport: Transport;
   private readonly retry: Omit<RetryOptions, 'signal'> | undefined;
+  private readonly chunkSize: number | undefined;
 
   constructor(opts: RegistryClientOptions = {}) {
     this.transport = new Transport(opts);
     this.retry = opts.retry;
+    this.chunkSize = opts.chunkSize;
   }
 
   repository(name: string, opts: Omit<RepositoryOptions, 'retry'> = {}): Repository {
     const { registry, repository } = locate(name);
-    return new Repository(this.transport, registry, repository, { ...opts, retry: this.retry });
+    return new Repository(this.transport, registry, repository, { chunkSize: this.chunkSize, ...opts, retry: this.retry });
   }
 
   /** `docker login`: check credentials against the registry's base endpoint (GET /v2/, with its challenge). */

@@ -115,6 +115,11 @@ export class Transport {
     }
   }
 
+  /** The absolute URL a request for `path` (a `/v2/...` path or an absolute URL) goes to. */
+  async urlOf(registry: string, path: string, signal?: AbortSignal): Promise<URL> {
+    return new URL(path, await this.baseOf(registry, signal));
+  }
+
   /** The scheme and host to use: https always, plain http only for insecure registries that do not speak TLS. */
   private baseOf(registry: string, signal?: AbortSignal): Promise<string> {
     let base = this.bases.get(registry);
