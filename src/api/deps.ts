@@ -7,6 +7,7 @@ import type { ImageInspect, VersionInfo } from './types.js';
 import type { RegistryApi } from './routes/registry.js';
 import type { JobsApi } from './routes/jobs.js';
 import type { StorageApi } from './routes/storage.js';
+import type { StackApi } from './routes/stacks.js';
 
 export interface ImageApi {
   list(): ImageInspect[];
@@ -28,5 +29,7 @@ export interface ApiDeps {
   jobs?: JobsApi;
   /** Image bootstrap, prune and system df; absent in tests that need none. */
   storage?: StorageApi;
+  /** Compose stacks (src/stack); absent in tests that need none. */
+  stacks?: StackApi;
   version: () => VersionInfo;
 }

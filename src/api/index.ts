@@ -4,4 +4,5 @@ export { statusOf, STATUS_OF } from './errors.js';
 export type { ApiDeps, ImageApi } from './deps.js';
 export type { RegistryApi, TransferOptions } from './routes/registry.js';
 export type { StorageApi, BootstrapOptions } from './routes/storage.js';
+export type { StackApi } from './routes/stacks.js';
 export type * from './types.js';

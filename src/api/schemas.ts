@@ -148,3 +148,38 @@ export const NetworkDisconnectBody = Type.Object(
 export function truthy(v: unknown): boolean {
   return v === true || v === '1' || v === 'true';
 }
+
+/** Stacks: what the CLI sends for a compose project (its cwd, -f files, environment, -p, --profile). */
+const StackSourceFields = {
+  files: Type.Array(Type.String({ minLength: 1 })),
+  workingDir: Type.String({ minLength: 1 }),
+  env: Type.Record(Type.String(), Type.String()),
+  projectName: Type.Optional(Type.String({ minLength: 1 })),
+  profiles: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+};
+export const StackSourceBody = Type.Object(StackSourceFields, { additionalProperties: false });
+export const StackUpBody = Type.Object(
+  {
+    ...StackSourceFields,
+    services: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    forceRecreate: Type.Optional(Type.Boolean()),
+    noRecreate: Type.Optional(Type.Boolean()),
+    removeOrphans: Type.Optional(Type.Boolean()),
+    wait: Type.Optional(Type.Boolean()),
+    timeoutS: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export const StackScaleBody = Type.Object(
+  { ...StackSourceFields, scale: Type.Record(Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false },
+);
+export const StackParams = Type.Object({ name: Type.String({ minLength: 1 }) });
+export const StackDownQuery = Type.Object({
+  volumes: Type.Optional(Bool),
+  timeout: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export const StackActionBody = Type.Object(
+  { services: Type.Optional(Type.Array(Type.String({ minLength: 1 }))), timeoutS: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false },
+);

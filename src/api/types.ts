@@ -449,3 +449,71 @@ export interface SystemDfResponse {
   volumes: DiskUsageRow;
   buildCache: DiskUsageRow;
 }
+
+/**
+ * Stacks (compose files; src/api/routes/stacks.ts). The CLI sends the StackSource (its working directory,
+ * -f files, environment, -p, --profile) and the daemon loads the file; long actions answer with NDJSON
+ * StackLine values, ending with `done` or `error` (a failure before the first line is an ordinary error status):
+ *   POST   /v1/stacks/config                 → StackConfigResponse    (body: StackSource)
+ *   POST   /v1/stacks/up                     → NDJSON StackLine       (body: StackUpRequest)
+ *   POST   /v1/stacks/scale                  → NDJSON StackLine       (body: StackScaleRequest)
+ *   GET    /v1/stacks                        → StackSummary[]
+ *   GET    /v1/stacks/{name}/containers      → ContainerSummary[]     (all states, one-off ones included)
+ *   POST   /v1/stacks/{name}/down?volumes=1&timeout=S → NDJSON StackLine (by labels: no file needed)
+ *   POST   /v1/stacks/{name}/stop|start|restart → NDJSON StackLine    (body: StackActionRequest)
+ */
+export interface StackSourceBody {
+  files: string[];
+  workingDir: string;
+  env: Record<string, string>;
+  projectName?: string;
+  profiles?: string[];
+}
+
+export interface StackUpRequest extends StackSourceBody {
+  /** Only these services and what they depend on; default all enabled ones. */
+  services?: string[];
+  forceRecreate?: boolean;
+  noRecreate?: boolean;
+  removeOrphans?: boolean;
+  /** After starting, wait until every started container is running, healthy, or exited 0 (up --wait). */
+  wait?: boolean;
+  /** Seconds --wait may take; default no limit. */
+  timeoutS?: number;
+}
+
+export interface StackScaleRequest extends StackSourceBody {
+  /** service → replicas */
+  scale: Record<string, number>;
+}
+
+export interface StackActionRequest {
+  services?: string[];
+  timeoutS?: number;
+}
+
+export interface StackConfigResponse {
+  /** The loaded project (src/stack/types.ts StackProject). */
+  project: unknown;
+  /** The project as normalised YAML. */
+  yaml: string;
+}
+
+export type StackResource = 'network' | 'volume' | 'container';
+export type StackAction =
+  | 'creating' | 'created' | 'recreating' | 'recreated' | 'starting' | 'started' | 'waiting' | 'healthy' | 'exited'
+  | 'running' | 'stopping' | 'stopped' | 'removing' | 'removed';
+
+export type StackLine =
+  | { type: 'progress'; resource: StackResource; name: string; action: StackAction; message?: string }
+  | { type: 'warning'; message: string }
+  | { type: 'done' }
+  | { type: 'error'; code: ApiError['code']; message: string };
+
+export interface StackSummary {
+  name: string;
+  /** Services with at least one container, sorted. */
+  services: string[];
+  containers: number;
+  running: number;
+}
