@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,12 +116,24 @@ void describe('sandbox queue at volume, and ptrace', { timeout: 240_000 }, () =>
   });
 });
 
-/** The host pid of the other job's `sleep 3` (uid 101000 on the host: the sandbox's job user). */
+/**
+ * The host pid of the other job's `sleep 3`: a sleep whose host uid is a sandbox's job user (uid 1000 of one
+ * of the 65536-wide host id ranges from 100000, host-ids.ts).
+ */
 async function pidOfSleep(): Promise<number> {
   for (let i = 0; i < 500; i++) {
-    const ps = spawnSync('pgrep', ['-u', '101000', '-x', 'sleep'], { encoding: 'utf8' });
-    const pid = Number(ps.stdout.trim().split('\n')[0]);
-    if (Number.isInteger(pid) && pid > 0) return pid;
+    const ps = spawnSync('pgrep', ['-x', 'sleep'], { encoding: 'utf8' });
+    for (const pid of ps.stdout.trim().split('\n').map(Number)) {
+      if (!Number.isInteger(pid) || pid <= 0) continue;
+      let status: string;
+      try {
+        status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
+      if (uid >= 101_000 && (uid - 101_000) % 65_536 === 0) return pid;
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error('the other job\'s sleep never appeared');

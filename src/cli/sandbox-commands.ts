@@ -94,7 +94,7 @@ function jobOptions(cmd: Command): Command {
     .option('--pids <n>', 'process limit (default 64)')
     .option('--output-limit <bytes>', 'bytes kept per stream; more kills the job (default 1m)')
     .option('--disk <bytes>', 'writable space for /work and /tmp (default 64m)')
-    .option('--network', 'give the job the host network (default: loopback only)')
+    .option('--network', 'give the job a network of its own on the default bridge, NAT out (default: loopback only)')
     .option('--file <dest=src>', 'copy a local file into the sandbox (dest relative to /work); repeatable', collect)
     .option('--stdin <file>', 'feed this file to the job\'s stdin')
     .option('--collect <path>', 'read this file back after the job (relative to /work); repeatable', collect)

@@ -23,7 +23,8 @@ import { installLauncher } from './launcher.js';
 import { SandboxPool } from './pool.js';
 import { RootfsCache, type SandboxImage } from './rootfs-cache.js';
 import { JobRunner, type ReadOnlyBind } from './runner.js';
-import { Sandbox, unmountWorkspace, type SandboxEnv } from './sandbox.js';
+import { Sandbox, unmountWorkspace, type SandboxEnv, type SandboxNetwork } from './sandbox.js';
+import { HostIdRanges } from './host-ids.js';
 import { SandboxService } from './service.js';
 
 export interface SandboxOptions {
@@ -50,6 +51,10 @@ export interface SandboxOptions {
   nofileCeiling?: number | null;
   /** Hosts a job's callbackUrl may name besides loopback (127.0.0.1, localhost, [::1]). */
   callbackHosts?: readonly string[];
+  /** Networks for jobs with `network: true` (the engine's default bridge, through the daemon); without it they are refused. */
+  network?: SandboxNetwork;
+  /** Host id ranges of sandboxes (host-ids.ts). Default: 65536-wide blocks from host id 100000. */
+  hostIds?: { base?: number; count?: number };
   onError?: (e: unknown) => void;
 }
 
@@ -76,6 +81,8 @@ export async function openSandbox(o: SandboxOptions): Promise<SandboxSystem> {
   const env: SandboxEnv = {
     driver,
     cgroups: o.cgroups,
+    ids: new HostIdRanges(o.hostIds ?? {}),
+    ...(o.network ? { network: o.network } : {}),
     boxRoot,
     cgroupParent: o.cgroupParent,
     nofileCeiling: o.nofileCeiling ?? null,
@@ -110,6 +117,7 @@ export async function openSandbox(o: SandboxOptions): Promise<SandboxSystem> {
     createSandbox: create,
     defaultImage: o.defaultImage ?? 'busybox',
     workspaceRoot,
+    hasNetwork: o.network !== undefined,
     callbackHosts: [...LOOPBACK_HOSTS, ...(o.callbackHosts ?? []).map((h) => h.toLowerCase())],
     ...(o.onError ? { onError: o.onError } : {}),
   });
@@ -157,6 +165,7 @@ async function reconcile(driver: RuncDriver, env: SandboxEnv, rootfs: RootfsCach
   for (const id of await driver.list().catch(() => [] as string[])) await driver.delete(id, { force: true }).catch(() => undefined);
   for (const id of await readdir(env.boxRoot).catch(() => [] as string[])) {
     const dir = join(env.boxRoot, id);
+    await o.network?.detach(id).catch(() => undefined);
     await unmountWorkspace(join(dir, 'rw'));
     await rm(dir, { recursive: true, force: true });
   }

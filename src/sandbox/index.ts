@@ -10,3 +10,4 @@ export { openSandbox, type SandboxOptions, type SandboxSystem } from './assemble
 export { SandboxService, QueueFull, type QueueMetrics } from './service.js';
 export type { SandboxImage } from './rootfs-cache.js';
 export type { PoolMetrics } from './pool.js';
+export type { SandboxNetwork } from './sandbox.js';

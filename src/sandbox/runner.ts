@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { constants as osConstants, availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { messageOf } from '../errors/index.js';
+import { FailedPrecondition, messageOf } from '../errors/index.js';
 import { jobScript, decodeStatus } from './launcher.js';
 import { checkRequest, profileOf, resolveLimits, type SandboxProfile } from './limits.js';
 import type { SandboxPool } from './pool.js';
@@ -29,6 +29,8 @@ export interface RunnerDeps {
   defaultImage: string;
   /** Host dir (0711, the daemon's) for prepared workspaces and graders' views; emptied at daemon start. */
   workspaceRoot: string;
+  /** Whether jobs may ask for `network` (the daemon passed a network port). */
+  hasNetwork?: boolean;
   /** Hosts a callbackUrl may name. Default: loopback only. */
   callbackHosts?: readonly string[];
   now?: () => number;
@@ -72,6 +74,7 @@ export class JobRunner {
 
   private checkStep(req: JobRequest): { limits: JobLimits; image: SandboxImage; profile: SandboxProfile } {
     checkRequest(req);
+    if (req.network === true && this.d.hasNetwork !== true) throw new FailedPrecondition('invalid network true: this daemon has no network for sandbox jobs');
     const limits = resolveLimits(req.limits);
     for (const f of req.files ?? []) hostPathOf('/x', f.path);
     const image = this.d.resolveImage(req.image ?? this.d.defaultImage);
@@ -97,7 +100,7 @@ export class JobRunner {
       sb = warm ?? (await this.d.createSandbox(profile, rootfs, binds));
       await writeFile(join(sb.ctlDir, 'job.sh'), jobScript({ command: req.command, env: req.env ?? [], workdir: req.workdir }), { mode: 0o644 });
       if (req.stdin) await writeFile(join(sb.ctlDir, 'stdin'), Buffer.from(req.stdin, 'base64'), { mode: 0o644 });
-      await placeFiles(sb.tmpfsDir, req.files ?? []);
+      await placeFiles(sb.tmpfsDir, req.files ?? [], sb.jobHostUid);
       const result = await this.execute(sb, req, limits, warm !== undefined);
       if (o.keepWork) await o.keepWork(join(sb.tmpfsDir, 'work'));
       return result;

@@ -5,15 +5,16 @@
  * A pure function: same sandbox, same config.json.
  */
 import { buildSpec, type OciMount, type OciSpec } from '../engine/runtime/index.js';
+import type { HostIdRange } from './host-ids.js';
 import type { SandboxProfile } from './limits.js';
 
 /** uid/gid the job runs as inside the sandbox (not root: uid 0 inside would own the sandbox's own mounts). */
 export const JOB_UID = 1000;
-/** Container ids 0..65535 map to host ids HOST_ID_BASE.. : none of them is a real host user. */
-export const HOST_ID_BASE = 100_000;
-export const ID_RANGE = 65_536;
-/** Host uid that owns the job's files in the writable tmpfs (JOB_UID seen from the host). */
-export const HOST_JOB_UID = HOST_ID_BASE + JOB_UID;
+
+/** Host uid that owns the job's files in the writable tmpfs: JOB_UID seen from the host, in the sandbox's own range. */
+export function hostJobUid(ids: HostIdRange): number {
+  return ids.hostBase + JOB_UID;
+}
 
 /** The sandbox's private, read-only control directory: launcher, the job's script, its stdin. */
 export const CTL_DIR = '/.pure';
@@ -39,6 +40,12 @@ export interface SandboxSpecInput {
   readOnlyBinds?: { source: string; destination: string }[];
   cgroupsPath: string;
   profile: SandboxProfile;
+  /** This sandbox's own block of host ids (host-ids.ts): container 0..size-1 → hostBase.. */
+  ids: HostIdRange;
+  /** A networked sandbox: the path of the network namespace it joins (made by the network port). */
+  netnsPath?: string;
+  /** A networked sandbox: host files bound read-only at /etc/hosts and /etc/resolv.conf. */
+  etcFiles?: { hosts: string; resolvConf: string };
   nofileCeiling?: number | null;
   kernelRelease?: string;
 }
@@ -76,7 +83,8 @@ export function sandboxSpec(i: SandboxSpecInput): SandboxSpec {
     cwd: '/',
     user: { uid: JOB_UID, gid: JOB_UID },
     hostname: 'sandbox',
-    network: p.network ? 'host' : 'none',
+    // a networked sandbox joins the netns the network port made (a veth on the default bridge); else a fresh empty one
+    network: i.netnsPath !== undefined ? { path: i.netnsPath } : 'none',
     capDrop: ['ALL'],
     rlimits: [
       // SIGXCPU at the soft limit, SIGKILL one second later; the cgroup total is checked by the daemon too
@@ -93,20 +101,21 @@ export function sandboxSpec(i: SandboxSpecInput): SandboxSpec {
   // A user namespace cannot mount the host's v1 cgroup hierarchies, and a job has no use for them.
   const mounts = base.mounts
     .filter((m) => m.destination !== '/sys/fs/cgroup')
-    // sysfs may only be mounted from a network namespace the user namespace owns: a job on the host's
-    // network gets an empty /sys instead
-    .map((m): OciMount => (m.destination === '/sys' && p.network ? { destination: '/sys', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid', 'nodev', 'noexec', 'size=4k'] } : m));
+    // sysfs may only be mounted from a network namespace the user namespace owns: a job that joins the
+    // bridge's netns (made by the host's root, outside its user namespace) gets an empty /sys instead
+    .map((m): OciMount => (m.destination === '/sys' && i.netnsPath !== undefined ? { destination: '/sys', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid', 'nodev', 'noexec', 'size=4k'] } : m));
   mounts.push(bindRo(i.ctlDir, CTL_DIR), bindRo(i.launcherBinary ?? LAUNCHER_BINARY, `${CTL_DIR}/sh`));
   mounts.push(bindRw(i.workDir, WORK_DIR), bindRw(i.tmpDir, TMP_DIR));
   for (const b of i.readOnlyBinds ?? []) mounts.push(bindRo(b.source, b.destination));
+  if (i.etcFiles) mounts.push(bindRo(i.etcFiles.hosts, '/etc/hosts'), bindRo(i.etcFiles.resolvConf, '/etc/resolv.conf'));
   const spec: SandboxSpec = {
     ...base,
     mounts,
     linux: {
       ...base.linux,
       namespaces: [{ type: 'user' }, ...base.linux.namespaces],
-      uidMappings: [{ containerID: 0, hostID: HOST_ID_BASE, size: ID_RANGE }],
-      gidMappings: [{ containerID: 0, hostID: HOST_ID_BASE, size: ID_RANGE }],
+      uidMappings: [{ containerID: 0, hostID: i.ids.hostBase, size: i.ids.size }],
+      gidMappings: [{ containerID: 0, hostID: i.ids.hostBase, size: i.ids.size }],
     },
   };
   spec.process.oomScoreAdj = 1000;

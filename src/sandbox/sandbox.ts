@@ -1,14 +1,15 @@
 /**
  * One sandbox: a runc container made for exactly one job, then destroyed.
  *
- *   create()   dirs → tmpfs → config.json → `runc run` in the foreground; resolves when the launcher (pid 1)
- *              says "ready": namespaces, cgroup and mounts exist and it waits for one line on its stdin.
- *              This is all a warm pool does ahead of time.
+ *   create()   host id range → dirs → tmpfs → (network: netns on the bridge) → config.json → `runc run` in
+ *              the foreground; resolves when the launcher (pid 1) says "ready": namespaces, cgroup and mounts
+ *              exist and it waits for one line on its stdin. This is all a warm pool does ahead of time.
  *   start()    job.sh + stdin + files are already written; one line "go" to the launcher. No process is
  *              spawned on the job's critical path.
  *   finish()   once the launcher reported the status (or a limit fired): read the cgroup's counters, kill
  *              pid 1 (the kernel kills the rest of the pid namespace), wait for both streams' EOF.
- *   destroy()  runc state, cgroup, tmpfs, dirs removed. Idempotent, and safe whichever step of create() failed.
+ *   destroy()  runc state, cgroup, network (veth, netns, address lease), tmpfs, dirs removed, then the host id
+ *              range given back. Idempotent, and safe whichever step of create() failed.
  *
  * Why `runc run` and not conmon + `runc create`/`start` as containers use: runc run stays the parent of pid 1
  * and reaps it (a host whose init does not reap would otherwise keep every job's pid 1 as a zombie), it
@@ -21,11 +22,12 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { RuntimeDriver } from '../engine/runtime/index.js';
-import { Internal } from '../errors/index.js';
+import { FailedPrecondition, Internal } from '../errors/index.js';
 import { run } from '../lib/index.js';
 import { LAUNCH_SCRIPT } from './launcher.js';
+import type { HostIdRange, HostIdRanges } from './host-ids.js';
 import type { SandboxProfile } from './limits.js';
-import { sandboxSpec } from './sandbox-spec.js';
+import { hostJobUid, sandboxSpec } from './sandbox-spec.js';
 import { mountWorkspace } from './workspace.js';
 
 /** What the sandbox needs from the cgroup reader. */
@@ -36,9 +38,29 @@ export interface SandboxCgroups {
   remove(path: string): Promise<void>;
 }
 
+/**
+ * What the sandbox needs from the engine's networks (the daemon passes it in): a sandbox that asks for
+ * network gets a fresh network namespace with a veth on the default bridge network — an address from its
+ * IPAM, NAT out through the bridge's masquerade rule, as a container on docker's default bridge — never the
+ * host's network namespace.
+ */
+export interface SandboxNetwork {
+  /**
+   * Make a network namespace for sandbox `id`, joined to the default bridge; write /etc/hosts and
+   * /etc/resolv.conf for it to `etcFiles`. On failure nothing is left (the port undoes its half-made work).
+   */
+  attach(id: string, etcFiles: { hosts: string; resolvConf: string }): Promise<{ netnsPath: string }>;
+  /** Leave the bridge and remove the netns: veth, address lease, rules. Idempotent; safe when attach never ran. */
+  detach(id: string): Promise<void>;
+}
+
 export interface SandboxEnv {
   driver: RuntimeDriver;
   cgroups: SandboxCgroups;
+  /** Every live sandbox's own block of host uids/gids (host-ids.ts). */
+  ids: HostIdRanges;
+  /** Networks for sandboxes that ask for one; without it such a job is refused (runner.ts). */
+  network?: SandboxNetwork;
   /** Parent dir of every sandbox's dir (mode 0711: the sandbox's mapped root must traverse it). */
   boxRoot: string;
   cgroupParent: string;
@@ -76,6 +98,9 @@ export class Sandbox {
   readonly tmpfsDir: string;
   readonly cgroupsPath: string;
   pid = 0;
+  /** This sandbox's host id range, from create() until destroy() has removed everything. */
+  ids?: HostIdRange;
+  private networked = false;
   private child?: ChildProcess;
   private out: Buffer[] = [];
   private err: Buffer[] = [];
@@ -104,14 +129,33 @@ export class Sandbox {
     this.done = new Promise((resolve) => (this.onStatus = resolve));
   }
 
+  /** The job's user seen from the host: the owner of its files in the tmpfs. */
+  get jobHostUid(): number {
+    if (!this.ids) throw new Internal(`sandbox ${this.id} has no host id range: it is not created`);
+    return hostJobUid(this.ids);
+  }
+
   /** Build the sandbox up to a waiting launcher. On failure the caller must still call destroy(). */
   async create(rootfs: string, extra: { readOnlyBinds?: { source: string; destination: string }[] } = {}): Promise<void> {
+    // the range is released by destroy() only, after every process that could use it is dead
+    const ids = this.env.ids.acquire();
+    this.ids = ids;
     await mkdir(this.dir, { mode: 0o711 });
     await mkdir(this.ctlDir, { mode: 0o755 });
     await writeFile(join(this.ctlDir, 'launch.sh'), LAUNCH_SCRIPT, { mode: 0o644 });
     await writeFile(join(this.ctlDir, 'sh'), '', { mode: 0o644 });
     await writeFile(join(this.ctlDir, 'stdin'), '', { mode: 0o644 });
-    const { work, tmp } = await mountWorkspace(this.tmpfsDir, { sizeBytes: this.profile.diskBytes, inodes: this.profile.diskInodes });
+    const { work, tmp } = await mountWorkspace(this.tmpfsDir, { sizeBytes: this.profile.diskBytes, inodes: this.profile.diskInodes, owner: hostJobUid(ids) });
+    let net: { netnsPath: string; etcFiles: { hosts: string; resolvConf: string } } | undefined;
+    if (this.profile.network) {
+      if (!this.env.network) throw new FailedPrecondition('this daemon has no network for sandbox jobs');
+      const etcDir = join(this.dir, 'etc');
+      await mkdir(etcDir, { mode: 0o755 });
+      const etcFiles = { hosts: join(etcDir, 'hosts'), resolvConf: join(etcDir, 'resolv.conf') };
+      this.networked = true; // before attach: destroy() must detach whatever half of it was done
+      const { netnsPath } = await this.env.network.attach(this.id, etcFiles);
+      net = { netnsPath, etcFiles };
+    }
     const bundle = join(this.dir, 'bundle');
     await mkdir(bundle, { mode: 0o700 });
     const spec = sandboxSpec({
@@ -122,6 +166,8 @@ export class Sandbox {
       tmpDir: tmp,
       cgroupsPath: this.cgroupsPath,
       profile: this.profile,
+      ids,
+      ...(net ? { netnsPath: net.netnsPath, etcFiles: net.etcFiles } : {}),
       nofileCeiling: this.env.nofileCeiling ?? null,
       ...(this.env.kernelRelease ? { kernelRelease: this.env.kernelRelease } : {}),
       ...(extra.readOnlyBinds ? { readOnlyBinds: extra.readOnlyBinds } : {}),
@@ -271,9 +317,19 @@ export class Sandbox {
     await Promise.race([this.ended, new Promise((r) => setTimeout(r, 5000).unref())]);
     // runc run deletes its container when pid 1 exits; a runc run that died first leaves it to us
     if (!this.childExited || this.child === undefined) await this.env.driver.delete(this.id, { force: true }).catch(() => undefined);
-    await this.env.cgroups.remove(this.cgroupsPath).catch(() => undefined);
-    await unmountWorkspace(this.tmpfsDir);
-    await rm(this.dir, { recursive: true, force: true });
+    try {
+      await this.env.cgroups.remove(this.cgroupsPath).catch(() => undefined);
+      if (this.networked) {
+        await this.env.network?.detach(this.id);
+        this.networked = false;
+      }
+      await unmountWorkspace(this.tmpfsDir);
+      await rm(this.dir, { recursive: true, force: true });
+    } finally {
+      // every process of the sandbox is dead by now (pid 1 killed, runc run gone or deleted)
+      if (this.ids) this.env.ids.release(this.ids);
+      this.ids = undefined;
+    }
   }
 }
 

@@ -74,7 +74,10 @@ export interface JobRequest {
   /** Largest collected file, bytes; default 1 MiB. */
   collectBytes?: number;
   limits?: Partial<JobLimits>;
-  /** Give the job the host's network instead of an empty network namespace. Default false. */
+  /**
+   * Give the job a network: a network namespace of its own on the default bridge network (an address, NAT
+   * out), instead of an empty one with loopback only. Never the host's network namespace. Default false.
+   */
   network?: boolean;
   /** Queue priority: higher runs first; default 0. */
   priority?: number;

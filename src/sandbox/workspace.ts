@@ -13,12 +13,14 @@ import { chown, copyFile, lstat, mkdir, open, statfs, writeFile, chmod } from 'n
 import { dirname, join, posix } from 'node:path';
 import { run } from '../lib/index.js';
 import { InvalidArgument } from '../errors/index.js';
-import { HOST_JOB_UID, TMP_DIR, WORK_DIR } from './sandbox-spec.js';
+import { TMP_DIR, WORK_DIR } from './sandbox-spec.js';
 import type { CollectedFile, JobFile } from './types.js';
 
 export interface TmpfsOptions {
   sizeBytes: number;
   inodes: number;
+  /** Host uid (and gid) that owns /work and /tmp: the job's user seen from the host (hostJobUid). */
+  owner: number;
 }
 
 /** Mount the sandbox's tmpfs at `dir` and make /work and /tmp in it, owned by the job's host uid. */
@@ -31,8 +33,8 @@ export async function mountWorkspace(dir: string, o: TmpfsOptions): Promise<{ wo
   await mkdir(work, { mode: 0o755 });
   await mkdir(tmp, { mode: 0o1777 });
   await chmod(tmp, 0o1777);
-  await chown(work, HOST_JOB_UID, HOST_JOB_UID);
-  await chown(tmp, HOST_JOB_UID, HOST_JOB_UID);
+  await chown(work, o.owner, o.owner);
+  await chown(tmp, o.owner, o.owner);
   return { work, tmp };
 }
 
@@ -51,20 +53,20 @@ export function hostPathOf(tmpfsDir: string, path: string): string {
  * Copy the job's files in. Runs before the job's first instruction in a tmpfs nothing else wrote to, so
  * plain mkdir/write are safe here. Files belong to the job's user (it may rewrite them, e.g. compile in place).
  */
-export async function placeFiles(tmpfsDir: string, files: readonly JobFile[]): Promise<void> {
+export async function placeFiles(tmpfsDir: string, files: readonly JobFile[], owner: number): Promise<void> {
   for (const f of files) {
     const dest = hostPathOf(tmpfsDir, f.path);
     const mode = f.mode ?? (f.executable ? 0o755 : 0o644);
-    await mkdirOwned(tmpfsDir, dirname(dest));
+    await mkdirOwned(tmpfsDir, dirname(dest), owner);
     if (f.content !== undefined) await writeFile(dest, Buffer.from(f.content, 'base64'), { mode, flag: 'wx' });
     else if (f.hostPath !== undefined) await copyFile(f.hostPath, dest, constants.COPYFILE_EXCL);
     else throw new InvalidArgument(`invalid file ${JSON.stringify(f.path)}: give content or hostPath`);
     await chmod(dest, mode);
-    await chown(dest, HOST_JOB_UID, HOST_JOB_UID);
+    await chown(dest, owner, owner);
   }
 }
 
-async function mkdirOwned(root: string, dir: string): Promise<void> {
+async function mkdirOwned(root: string, dir: string, owner: number): Promise<void> {
   const rel = dir.slice(root.length + 1).split('/');
   let cur = root;
   for (const part of rel) {
@@ -73,7 +75,7 @@ async function mkdirOwned(root: string, dir: string): Promise<void> {
       if (e.code === 'EEXIST') return false;
       throw e;
     });
-    if (made) await chown(cur, HOST_JOB_UID, HOST_JOB_UID);
+    if (made) await chown(cur, owner, owner);
   }
 }
 

@@ -67,7 +67,7 @@ export const JobRequestSchema = Type.Object(
     collect: Type.Optional(Type.Array(Type.String())),
     collectBytes: Type.Optional(Type.Integer()),
     limits: Type.Optional(Limits),
-    network: Type.Optional(Type.Boolean()),
+    network: Type.Optional(Type.Boolean({ description: 'a network namespace of its own on the default bridge network, NAT out (default: loopback only)' })),
     priority: Type.Optional(Type.Integer()),
     warm: Type.Optional(Type.Boolean()),
     prepare: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'with cases: run once first; its /work is every case\'s read-only /work' })),
