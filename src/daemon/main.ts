@@ -173,6 +173,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     image: o.sandboxImage ?? 'busybox',
     prewarm: o.sandboxPrewarm ?? false,
     ...(o.sandboxCallbackHosts ? { callbackHosts: o.sandboxCallbackHosts } : {}),
+    networks,
   });
   const storage = storageApi({ root, images, containers, volumes, volumeUsers: (name) => containers.repo.usersOfVolume(name) });
   const app = buildApi({ containers, images: imageApi(images), registry, storage, volumes, networks, jobs: sandbox.jobs, version }, { logger: o.logLevel === 'debug' });
