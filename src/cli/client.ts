@@ -48,9 +48,16 @@ export class ApiClient {
     return (await readJson(res)) as T;
   }
 
-  /** A GET (or `opts.method`) whose answer is NDJSON: yields one parsed value per line, as the lines arrive. */
-  async *stream<T>(path: string, opts: RequestOptions & { method?: string } = {}): AsyncGenerator<T> {
-    const res = await this.send(opts.method ?? 'GET', path, opts, (req) => req.end());
+  /** A GET (or `opts.method`, with an optional JSON `body`) whose answer is NDJSON: yields one parsed value per line, as the lines arrive. */
+  async *stream<T>(path: string, opts: RequestOptions & { method?: string; body?: unknown } = {}): AsyncGenerator<T> {
+    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const res = await this.send(opts.method ?? 'GET', path, opts, (req) => {
+      if (payload) {
+        req.setHeader('content-type', 'application/json');
+        req.setHeader('content-length', payload.length);
+      }
+      req.end(payload);
+    });
     if ((res.statusCode ?? 500) >= 400) {
       await readJson(res);
       return;

@@ -18,6 +18,7 @@ import { registerVolumeCommands } from './volume-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerSandboxCommands } from './sandbox-commands.js';
 import { registerBenchCommands } from './bench-commands.js';
+import { registerStackCommands } from './stack-commands.js';
 import { registerSystemCommands, runDaemon, CLIENT_VERSION } from './system-commands.js';
 
 export interface CliIo {
@@ -86,6 +87,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerNetworkCommands(program, ctx);
   registerSandboxCommands(program, ctx);
   registerBenchCommands(program, ctx);
+  registerStackCommands(program, ctx);
   registerSystemCommands(program, ctx);
   return program;
 }

@@ -240,7 +240,7 @@ async function streamUntilExit(ctx: CliContext, session: AttachSession, plan: At
   }
 }
 
-interface ExecFlags {
+export interface ExecFlags {
   interactive?: boolean;
   tty?: boolean;
   detach?: boolean;
@@ -249,7 +249,8 @@ interface ExecFlags {
   workdir?: string;
 }
 
-async function execInContainer(ctx: CliContext, container: string, command: string[], flags: ExecFlags): Promise<number> {
+/** `exec`'s client side (also `stack exec`): create the exec, stream it over its WebSocket, return its exit code. */
+export async function execInContainer(ctx: CliContext, container: string, command: string[], flags: ExecFlags): Promise<number> {
   if (flags.tty && flags.interactive && !ctx.stdin.isTTY) {
     throw new PureError('invalid_argument', 'the input device is not a TTY (drop -t, or run from a terminal)');
   }

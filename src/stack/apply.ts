@@ -189,21 +189,14 @@ async function createContainer(ctx: ApplyContext, project: StackProject, step: {
     },
   };
   const { id } = await ctx.engine.containers.create(req);
-  if (svc.networkMode === undefined) {
-    for (const [key, settings] of Object.entries(svc.networks)) {
-      const net = project.networks[key];
-      if (!net || net.name === req.network) continue;
-      try {
-        await ctx.engine.networks.connect(net.name, {
-          container: id,
-          aliases: [...new Set([step.service, ...settings.aliases])],
-          ...(settings.ipv4Address !== undefined ? { ipAddress: settings.ipv4Address } : {}),
-        });
-      } catch (e) {
-        // a container that cannot join all its networks is not left behind half-wired
-        await ctx.engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
-        throw e;
-      }
+  for (const a of ctx.loader.networkAttachments(project, step.service)) {
+    if (a.network === req.network) continue;
+    try {
+      await ctx.engine.networks.connect(a.network, { container: id, aliases: a.aliases, ...(a.ipAddress !== undefined ? { ipAddress: a.ipAddress } : {}) });
+    } catch (e) {
+      // a container that cannot join all its networks is not left behind half-wired
+      await ctx.engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
+      throw e;
     }
   }
   return id;

@@ -63,6 +63,8 @@ export interface StackLoader {
   serviceOrder(project: StackProject, services?: readonly string[]): string[];
   /** The engine's create request for replica n of a service: name, labels, networks, aliases, mounts. */
   toCreateRequest(project: StackProject, service: string, n: number): ContainerCreateRequest;
+  /** Every network a replica joins, the create request's first: engine name, aliases (with the service name), ip. */
+  networkAttachments(project: StackProject, service: string): { network: string; aliases: string[]; ipAddress?: string }[];
   /** The project as normalised YAML (`pure config`). */
   renderConfig(project: StackProject): string;
 }
