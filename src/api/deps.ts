@@ -7,6 +7,7 @@ import type { ImageInspect, VersionInfo } from './types.js';
 import type { RegistryApi } from './routes/registry.js';
 import type { JobsApi } from './routes/jobs.js';
 import type { StorageApi } from './routes/storage.js';
+import type { EventBus } from '../engine/events/index.js';
 import type { StackApi } from './routes/stacks.js';
 
 export interface ImageApi {
@@ -31,5 +32,7 @@ export interface ApiDeps {
   storage?: StorageApi;
   /** Compose stacks (src/stack); absent in tests that need none. */
   stacks?: StackApi;
+  /** The daemon's event bus (GET /v1/events); absent in tests that need none. */
+  events?: EventBus;
   version: () => VersionInfo;
 }

@@ -51,6 +51,18 @@ const PortBindingSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** HealthConfig: test ["CMD", ...] | ["CMD-SHELL", cmd] | ["NONE"] | [] (the image's); durations in ms. */
+const HealthConfigSchema = Type.Object(
+  {
+    test: Type.Array(Type.String()),
+    intervalMs: Type.Optional(Type.Number({ minimum: 0 })),
+    timeoutMs: Type.Optional(Type.Number({ minimum: 0 })),
+    startPeriodMs: Type.Optional(Type.Number({ minimum: 0 })),
+    retries: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
 export const ContainerCreateBody = Type.Object(
   {
     image: Type.String({ minLength: 1 }),
@@ -96,6 +108,7 @@ export const ContainerCreateBody = Type.Object(
     stopSignal: Type.Optional(Type.String()),
     stopTimeout: Type.Optional(Type.Integer({ minimum: 0 })),
     autoRemove: Type.Optional(Type.Boolean()),
+    healthcheck: Type.Optional(HealthConfigSchema),
   },
   { additionalProperties: false },
 );
@@ -144,6 +157,13 @@ export const NetworkDisconnectBody = Type.Object(
   { container: Type.String({ minLength: 1 }), force: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },
 );
+
+/** GET /events: since/until RFC 3339; filter repeatable (type, event, container, image, network, volume, label). */
+export const EventsQuery = Type.Object({
+  since: Type.Optional(Type.String({ minLength: 1 })),
+  until: Type.Optional(Type.String({ minLength: 1 })),
+  filter: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+});
 
 export function truthy(v: unknown): boolean {
   return v === true || v === '1' || v === 'true';

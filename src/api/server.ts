@@ -17,6 +17,7 @@ import { volumeRoutes } from './routes/volumes.js';
 import { networkRoutes } from './routes/networks.js';
 import { jobRoutes } from './routes/jobs.js';
 import { storageRoutes } from './routes/storage.js';
+import { eventRoutes } from './routes/events.js';
 import { stackRoutes } from './routes/stacks.js';
 import type { ApiError } from './types.js';
 
@@ -61,6 +62,7 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
       await v1.register(networkRoutes(deps));
       if (deps.jobs) await v1.register(jobRoutes(deps.jobs));
       if (deps.storage) await v1.register(storageRoutes(deps.storage));
+      if (deps.events) await v1.register(eventRoutes(deps.events));
       if (deps.stacks) await v1.register(stackRoutes(deps.stacks));
       v1.get('/openapi.json', { schema: { summary: 'This document' } }, async () => openapi.document(deps.version().version));
     },

@@ -1,4 +1,5 @@
 /** Small, domain-free building blocks shared by every module: processes, sizes, durable writes. */
 export { run, type RunResult, type RunOptions } from './process.js';
 export { parseBytes, parseDuration, formatBytes } from './units.js';
+export { parseGoDuration } from './go-duration.js';
 export { writeFileAtomic, syncDir } from './atomic-file.js';

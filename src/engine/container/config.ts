@@ -1,11 +1,12 @@
 /**
  * A create request plus the image's config gives the container's config, with docker's precedence:
  * the request's entrypoint/cmd/env/workdir/user/stop signal win over the image's; a new entrypoint clears the
- * image's Cmd; env is the image's, then the request's (a later KEY wins).
+ * image's Cmd; env is the image's, then the request's (a later KEY wins); the health check is merged field by
+ * field (resolveHealthcheck).
  */
 import { isAbsolute } from 'node:path';
 import { InvalidArgument } from '../../errors/index.js';
-import type { ContainerCreateRequest } from '../../api/types.js';
+import type { ContainerCreateRequest, HealthConfig, ImageConfig } from '../../api/types.js';
 import type { ContainerRecord } from './record.js';
 import type { ImageView } from './ports.js';
 
@@ -31,6 +32,52 @@ export function mergeEnv(...lists: readonly (readonly string[] | undefined)[]): 
     }
   }
   return [...out.values()];
+}
+
+/** Docker's defaults for a health check's fields left unset (0 or absent) by the request and the image. */
+export const HEALTH_DEFAULTS = { intervalMs: 30_000, timeoutMs: 30_000, startPeriodMs: 0, retries: 3 } as const;
+
+const NS_PER_MS = 1e6;
+
+/**
+ * The effective health check of a container, or undefined when it has none, as docker merges them: no
+ * request check → the image's HEALTHCHECK; a request check → each field the request leaves unset (empty
+ * test, 0 or absent duration/retries) comes from the image, then from HEALTH_DEFAULTS. A test ["NONE"]
+ * (`--no-healthcheck`, compose `disable: true`) turns the image's check off; so does an empty test with
+ * no image test (only --health-interval & co. given). Image durations are nanoseconds, ours milliseconds.
+ */
+export function resolveHealthcheck(req: HealthConfig | undefined, image: ImageConfig['Healthcheck']): HealthConfig | undefined {
+  if (req === undefined && image === undefined) return undefined;
+  const fromImage = (ns: number | undefined): number | undefined => (ns ? Math.round(ns / NS_PER_MS) : undefined);
+  const pick = <K extends keyof typeof HEALTH_DEFAULTS>(key: K, imageValue: number | undefined): number => {
+    const v = req?.[key];
+    if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new InvalidArgument(`invalid healthcheck ${key} ${v}: it cannot be negative`);
+    if (key !== 'retries' && v !== undefined && v > 0 && v < 1) {
+      throw new InvalidArgument(`invalid healthcheck ${key} ${v}: it must be at least 1ms`);
+    }
+    return v || imageValue || HEALTH_DEFAULTS[key];
+  };
+  const test = req?.test && req.test.length > 0 ? req.test : (image?.Test ?? []);
+  const config: HealthConfig = {
+    test: [...test],
+    intervalMs: pick('intervalMs', fromImage(image?.Interval)),
+    timeoutMs: pick('timeoutMs', fromImage(image?.Timeout)),
+    startPeriodMs: pick('startPeriodMs', fromImage(image?.StartPeriod)),
+    retries: pick('retries', image?.Retries),
+  };
+  if (!Number.isInteger(config.retries)) throw new InvalidArgument(`invalid healthcheck retries ${config.retries}: an integer is required`);
+  const [kind, ...rest] = config.test;
+  if (kind === undefined || kind === 'NONE') return undefined;
+  if (kind === 'CMD' && rest.length > 0 && rest[0] !== '') return config;
+  if (kind === 'CMD-SHELL' && rest.length === 1 && rest[0]?.trim()) return config;
+  throw new InvalidArgument(
+    `invalid healthcheck test ${JSON.stringify(config.test)}: use ["CMD", program, args...], ["CMD-SHELL", "command"] or ["NONE"]`,
+  );
+}
+
+/** The argv a health test runs in the container: CMD-SHELL goes through /bin/sh -c, as docker's does on Linux. */
+export function healthArgv(test: readonly string[]): string[] {
+  return test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test[1] ?? ''] : test.slice(1);
 }
 
 export function buildRecord(input: BuildRecordInput): { record: ContainerRecord; warnings: string[] } {
@@ -62,6 +109,7 @@ export function buildRecord(input: BuildRecordInput): { record: ContainerRecord;
   if (r.memorySwap !== undefined && r.memorySwap !== -1 && r.memory === undefined) {
     throw new InvalidArgument('invalid --memory-swap: it needs --memory as well');
   }
+  const healthcheck = resolveHealthcheck(req.healthcheck, ic.Healthcheck);
   const record: ContainerRecord = {
     id: input.id,
     name: input.name,
@@ -78,6 +126,7 @@ export function buildRecord(input: BuildRecordInput): { record: ContainerRecord;
       user: req.user ?? ic.User ?? '',
       stopSignal: req.stopSignal ?? ic.StopSignal ?? 'SIGTERM',
       labels: { ...(ic.Labels ?? {}), ...(req.labels ?? {}) },
+      healthcheck,
     },
     status: 'created',
     pid: 0,

@@ -1,10 +1,14 @@
-/** `ps --filter` as docker reads it: id, name, status, label=k[=v], ancestor, exited=N. */
+/**
+ * `ps --filter` as docker reads it: id, name, status, label=k[=v], ancestor, exited=N, health=starting|healthy|
+ * unhealthy|none (none: no health check; otherwise the last known status, kept after the container stops).
+ */
 import { InvalidArgument } from '../../errors/index.js';
 import type { ContainerRecord } from './record.js';
 
 export type Filters = Map<string, string[]>;
 
-const KEYS = new Set(['id', 'name', 'status', 'label', 'ancestor', 'exited']);
+const KEYS = new Set(['id', 'name', 'status', 'label', 'ancestor', 'exited', 'health']);
+const HEALTH = new Set(['starting', 'healthy', 'unhealthy', 'none']);
 const STATUSES = new Set(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
 
 export function parseFilters(items: readonly string[]): Filters {
@@ -16,6 +20,7 @@ export function parseFilters(items: readonly string[]): Filters {
     const value = item.slice(eq + 1);
     if (!KEYS.has(key)) throw new InvalidArgument(`invalid filter "${item}": unknown key "${key}"`);
     if (key === 'status' && !STATUSES.has(value)) throw new InvalidArgument(`invalid filter "${item}": unknown status "${value}"`);
+    if (key === 'health' && !HEALTH.has(value)) throw new InvalidArgument(`invalid filter "${item}": health is starting, healthy, unhealthy or none`);
     if (key === 'exited' && !/^-?\d+$/.test(value)) throw new InvalidArgument(`invalid filter "${item}": exit code must be an integer`);
     out.set(key, [...(out.get(key) ?? []), value]);
   }
@@ -37,6 +42,8 @@ export function matchesFilters(r: ContainerRecord, filters: Filters): boolean {
           return r.image === v || r.imageId === v || r.imageId.replace('sha256:', '').startsWith(v.replace('sha256:', ''));
         case 'exited':
           return r.status === 'exited' && r.exitCode === Number(v);
+        case 'health':
+          return (r.config.healthcheck ? (r.health?.status ?? 'starting') : 'none') === v;
         case 'label': {
           const eq = v.indexOf('=');
           const labels = r.config.labels ?? {};

@@ -42,7 +42,8 @@ export interface RuntimePort {
   resume(id: string): Promise<void>;
   delete(id: string, opts?: { force?: boolean }): Promise<void>;
   list(): Promise<string[]>;
-  exec(id: string, process: object, opts: { tty: boolean }): ChildProcess;
+  /** A foreground process in the container; with pidFile, the runtime writes its host pid there. */
+  exec(id: string, process: object, opts: { tty: boolean; pidFile?: string }): ChildProcess;
 }
 
 export interface MonitorCreateOptions {

@@ -10,7 +10,7 @@
 import { InvalidArgument, NotFound } from '../../errors/index.js';
 import type { Db } from '../../state/index.js';
 import { migrate } from '../../state/index.js';
-import type { ContainerCreateRequest, ContainerStatus } from '../../api/types.js';
+import type { ContainerCreateRequest, ContainerStatus, HealthState } from '../../api/types.js';
 
 export interface ContainerRecord {
   id: string;
@@ -35,6 +35,11 @@ export interface ContainerRecord {
   removeVolumes?: boolean;
   snapshotter: string;
   runtime: string;
+  /**
+   * The health monitor's state (health.ts), for a container with config.healthcheck. Stored in its own column
+   * and written only by setHealth: update() of a record read before a probe finished never rolls it back.
+   */
+  health?: HealthState;
 }
 
 export type IntentOp = 'create' | 'start' | 'remove';
@@ -57,7 +62,22 @@ const MIGRATIONS = [
      container_id TEXT NOT NULL,
      op TEXT NOT NULL,
      created TEXT NOT NULL);`,
+  `ALTER TABLE containers ADD COLUMN health TEXT;`,
 ];
+
+interface Row {
+  data: string;
+  health: string | null;
+}
+
+function fromRow(row: Row): ContainerRecord {
+  const rec = JSON.parse(row.data) as ContainerRecord;
+  delete rec.health;
+  if (row.health !== null) rec.health = JSON.parse(row.health) as HealthState;
+  return rec;
+}
+
+const COLUMNS = 'data, health';
 
 export class ContainerRepository {
   readonly #db: Db;
@@ -69,7 +89,7 @@ export class ContainerRepository {
   insert(rec: ContainerRecord): void {
     this.#db
       .prepare('INSERT INTO containers (id, name, created, data) VALUES (?, ?, ?, ?)')
-      .run(rec.id, rec.name, rec.created, JSON.stringify(rec));
+      .run(rec.id, rec.name, rec.created, JSON.stringify({ ...rec, health: undefined }));
   }
 
   /** Insert the record and its create intent in one transaction. */
@@ -81,7 +101,13 @@ export class ContainerRepository {
   }
 
   update(rec: ContainerRecord): void {
-    this.#db.prepare('UPDATE containers SET name = ?, data = ? WHERE id = ?').run(rec.name, JSON.stringify(rec), rec.id);
+    const { health: _health, ...data } = rec;
+    this.#db.prepare('UPDATE containers SET name = ?, data = ? WHERE id = ?').run(rec.name, JSON.stringify(data), rec.id);
+  }
+
+  /** Replace (or, with undefined, clear) the health state alone. */
+  setHealth(id: string, health: HealthState | undefined): void {
+    this.#db.prepare('UPDATE containers SET health = ? WHERE id = ?').run(health === undefined ? null : JSON.stringify(health), id);
   }
 
   delete(id: string): void {
@@ -92,20 +118,20 @@ export class ContainerRepository {
   }
 
   get(id: string): ContainerRecord | undefined {
-    const row = this.#db.prepare('SELECT data FROM containers WHERE id = ?').get(id) as { data: string } | undefined;
-    return row ? (JSON.parse(row.data) as ContainerRecord) : undefined;
+    const row = this.#db.prepare(`SELECT ${COLUMNS} FROM containers WHERE id = ?`).get(id) as Row | undefined;
+    return row ? fromRow(row) : undefined;
   }
 
   byName(name: string): ContainerRecord | undefined {
-    const row = this.#db.prepare('SELECT data FROM containers WHERE name = ?').get(name) as { data: string } | undefined;
-    return row ? (JSON.parse(row.data) as ContainerRecord) : undefined;
+    const row = this.#db.prepare(`SELECT ${COLUMNS} FROM containers WHERE name = ?`).get(name) as Row | undefined;
+    return row ? fromRow(row) : undefined;
   }
 
   byIdPrefix(prefix: string): ContainerRecord[] {
     const rows = this.#db
-      .prepare("SELECT data FROM containers WHERE id >= ? AND id < ? || 'g' LIMIT 2")
-      .all(prefix, prefix) as { data: string }[];
-    return rows.map((r) => JSON.parse(r.data) as ContainerRecord);
+      .prepare(`SELECT ${COLUMNS} FROM containers WHERE id >= ? AND id < ? || 'g' LIMIT 2`)
+      .all(prefix, prefix) as Row[];
+    return rows.map(fromRow);
   }
 
   /** Find by full id, name, or unique id prefix, as docker does. */
@@ -121,8 +147,8 @@ export class ContainerRepository {
   }
 
   list(): ContainerRecord[] {
-    const rows = this.#db.prepare('SELECT data FROM containers ORDER BY created DESC').all() as { data: string }[];
-    return rows.map((r) => JSON.parse(r.data) as ContainerRecord);
+    const rows = this.#db.prepare(`SELECT ${COLUMNS} FROM containers ORDER BY created DESC`).all() as Row[];
+    return rows.map(fromRow);
   }
 
   /** Names of the containers (running or not) that mount volume `name`: such a volume cannot be removed. */

@@ -7,10 +7,12 @@
  *             → waiters woken → --rm or restart policy
  *   remove  → remove intent → kill if forced → snapshot removed → files removed → record deleted
  *
- * Each container's actions run one at a time (a per-id lock); reads never wait on it.
+ * Each container's actions run one at a time (a per-id lock); reads never wait on it. Every action publishes
+ * its container event (container-events.ts) to the EventSink; a container with a health check is probed by
+ * the HealthMonitor (health.ts) from its start to its exit.
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
@@ -34,9 +36,13 @@ import { matchesFilters, parseFilters } from './filters.js';
 import { isProcessAlive } from './proc.js';
 import { toInspect, toSummary } from './views.js';
 import { sampleStats } from './stats.js';
-import { writeEtcFiles } from './etc-files.js';
-import { execProcess, specInputFor } from './process-spec.js';
+import { execProcess } from './process-spec.js';
 import { buildRecord } from './config.js';
+import { containerEvent, type ContainerAction, type EventSink } from './container-events.js';
+import { HealthMonitor, type HealthTimers, type ProbeOutcome } from './health.js';
+import { runProbe } from './health-probe.js';
+import { waitForExit } from './wait-exit.js';
+import { launchContainer } from './launch.js';
 import type { CgroupPort, ImagePort, MonitorPort, RuntimePort, SnapshotPort, SpecPort, VolumePort, NetworkPort } from './ports.js';
 import type { Db } from '../../state/index.js';
 
@@ -58,12 +64,18 @@ export interface ContainerServiceOptions {
   cgroupParent?: string;
   /** The host's resolv.conf, copied into each container. Default /etc/resolv.conf. */
   resolvConf?: string;
+  /** Container events (create, start, die…); the daemon passes its EventBus. Default: none published. */
+  events?: EventSink;
+  /** Timers of the health monitor (tests pass fakes). Default: the real ones. */
+  healthTimers?: HealthTimers;
   now?: () => Date;
 }
 
 export class ContainerService {
   readonly repo: ContainerRepository;
+  /** In-process signals of this service (exit:<id>, wake:<id>, removed:<id>, error); events for users go to the EventSink. */
   readonly events = new EventEmitter();
+  readonly health: HealthMonitor;
   readonly #o: ContainerServiceOptions;
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #restartTimers = new Map<string, NodeJS.Timeout>();
@@ -74,6 +86,23 @@ export class ContainerService {
     this.#o = opts;
     this.repo = new ContainerRepository(opts.db);
     this.events.setMaxListeners(0);
+    this.health = new HealthMonitor({
+      runProbe: (id, argv, o) => this.#probe(id, argv, o.timeoutMs),
+      load: (id) => {
+        const r = this.repo.get(id);
+        return r && { status: r.status, startedAt: r.startedAt, healthcheck: r.config.healthcheck, health: r.health };
+      },
+      save: (id, state) => this.repo.setHealth(id, state),
+      onStatus: (id, status) => this.#publish(id, 'health_status', { healthStatus: status }),
+      onError: (_id, e) => this.events.emit('error', e),
+      now: opts.now,
+      timers: opts.healthTimers,
+    });
+  }
+
+  #publish(recOrId: ContainerRecord | string, action: ContainerAction, extra?: Record<string, string>): void {
+    const rec = typeof recOrId === 'string' ? this.repo.get(recOrId) : recOrId;
+    if (rec) this.#o.events?.publish(containerEvent(rec, action, extra));
   }
 
   #now(): string {
@@ -92,8 +121,11 @@ export class ContainerService {
     return `${this.#o.cgroupParent ?? '/pure'}/${id}`;
   }
 
-  /** Begin watching conmon's exit files, and sweeping for monitors that died. Call once, after recovery. */
+  /** Begin watching conmon's exit files, sweeping for monitors that died, probing health. Call once, after recovery. */
   watch(): void {
+    for (const r of this.repo.list()) {
+      if ((r.status === 'running' || r.status === 'paused') && r.config.healthcheck) this.health.begin(r.id, { resume: true });
+    }
     this.#exitWatch ??= this.#o.monitor.watchExits((id, code) => {
       this.handleExit(id, code).catch((e: unknown) => this.events.emit('error', e));
     });
@@ -126,6 +158,7 @@ export class ContainerService {
   }
 
   close(): void {
+    this.health.close();
     clearInterval(this.#sweepTimer);
     this.#exitWatch?.close();
     for (const t of this.#restartTimers.values()) clearTimeout(t);
@@ -184,7 +217,7 @@ export class ContainerService {
       throw e;
     }
     this.repo.completeIntent(intent);
-    this.events.emit('event', { type: 'container', action: 'create', id, name });
+    this.#publish(record, 'create');
     return { id, name, warnings };
   }
 
@@ -235,50 +268,19 @@ export class ContainerService {
     }
     this.repo.completeIntent(intent);
     this.events.emit(`wake:${id}`);
-    this.events.emit('event', { type: 'container', action: 'start', id, name: rec.name });
+    this.#publish(rec, 'start');
+    this.health.begin(id);
   }
 
   async #launch(rec: ContainerRecord): Promise<void> {
-    const { id } = rec;
-    const c = rec.config;
-    const image = this.#o.images.get(rec.imageId);
-    const rootfs = (await this.#o.snapshotter.isMounted(id))
-      ? this.#o.snapshotter.rootfs(id)
-      : await this.#o.snapshotter.mount(id, this.#o.images.layerDirs(image));
-    const etcFiles = await writeEtcFiles(this.dir(id), rec, this.#o.resolvConf ?? '/etc/resolv.conf');
-    const user = await this.#o.spec.resolveUser(rootfs, c.user ?? '');
-    const net = await this.#o.network?.attach({
-      id,
-      name: rec.name,
-      hostname: c.hostname ?? id.slice(0, 12),
-      config: c,
-      exposedPorts: Object.keys(image.config.ExposedPorts ?? {}),
-      etcFiles,
-    });
-    const spec = this.#o.spec.build(
-      specInputFor(rec, {
-        rootfs,
-        user,
-        etcFiles,
-        netnsPath: net?.netnsPath,
-        volumeBinds: this.#o.volumes?.binds(c.volumes ?? []) ?? [],
-        cgroupsPath: this.cgroupsPath(id),
-      }),
-    );
-    const bundle = join(this.dir(id), 'bundle');
-    await mkdir(bundle, { recursive: true, mode: 0o700 });
-    await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
-    await this.#o.monitor.clearExit(id);
-    const { pid, conmonPid } = await this.#o.monitor.create({
-      id,
-      bundle,
-      logPath: this.logPath(id),
-      terminal: c.tty ?? false,
-      stdin: c.openStdin ?? false,
+    const { pid, conmonPid } = await launchContainer(this.#o, rec, {
+      dir: this.dir(rec.id),
+      logPath: this.logPath(rec.id),
+      cgroupsPath: this.cgroupsPath(rec.id),
     });
     rec.pid = pid;
     rec.conmonPid = conmonPid;
-    await this.#o.runtime.start(id);
+    await this.#o.runtime.start(rec.id);
     rec.status = 'running';
     rec.startedAt = this.#now();
     rec.finishedAt = null;
@@ -287,6 +289,7 @@ export class ContainerService {
     rec.oomKilled = false;
     this.repo.update(rec);
   }
+
 
   /** Process one exit reported by conmon (or found at recovery). Idempotent. */
   async handleExit(id: string, exitCode: number): Promise<void> {
@@ -302,6 +305,7 @@ export class ContainerService {
   }
 
   async #finishExit(rec: ContainerRecord, exitCode: number): Promise<void> {
+    this.health.end(rec.id);
     // the OOM counter lives in the cgroup: read it before runc deletes the cgroup
     const oomKilled = await this.#o.cgroups.oomKilled(this.cgroupsPath(rec.id)).catch(() => false);
     rec.status = 'exited';
@@ -313,7 +317,8 @@ export class ContainerService {
     this.repo.update(rec);
     // waiters learn the exit now; the runtime's leftovers go while we still hold the container's lock, so
     // any later action on it (start, rm) finds them gone. A crash in between is repaired by recovery.
-    this.events.emit('event', { type: 'container', action: 'die', id: rec.id, name: rec.name, exitCode, oomKilled });
+    if (oomKilled) this.#publish(rec, 'oom');
+    this.#publish(rec, 'die', { exitCode: String(exitCode), oomKilled: String(oomKilled) });
     this.#wake(rec.id, { exitCode, oomKilled });
     await this.#releaseRuntime(rec.id);
   }
@@ -383,30 +388,11 @@ export class ContainerService {
   }
 
   #waitExit(id: string, signal?: AbortSignal, timeoutMs?: number): Promise<WaitResponse> {
-    return new Promise((resolve, reject) => {
-      const cur = this.repo.get(id);
-      if (!cur || !isActive(cur.status) || (cur.status === 'restarting' && !this.#restartTimers.has(id))) {
-        resolve({ exitCode: cur?.exitCode ?? 0, oomKilled: cur?.oomKilled ?? false });
-        return;
-      }
-      const onExit = (r: WaitResponse) => {
-        cleanup();
-        resolve(r);
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(new FailedPrecondition('wait was cancelled'));
-      };
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => onExit({ exitCode: -1, oomKilled: false, error: 'timeout' }), timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.events.off(`exit:${id}`, onExit);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      this.events.on(`exit:${id}`, onExit);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    const cur = this.repo.get(id);
+    const settled = !cur || !isActive(cur.status) || (cur.status === 'restarting' && !this.#restartTimers.has(id));
+    return waitForExit(this.events, id, settled ? { exitCode: cur?.exitCode ?? 0, oomKilled: cur?.oomKilled ?? false } : null, { signal, timeoutMs });
   }
+
 
   async stop(ref: string, timeoutSec?: number): Promise<void> {
     const rec = this.resolve(ref);
@@ -422,15 +408,19 @@ export class ContainerService {
     this.#cancelRestart(rec);
     if (rec.status !== 'running' && rec.status !== 'paused') return;
     const exited = this.#waitExit(id, undefined, graceMs);
+    this.#publish(rec, 'kill', { signal: stopSignal });
     await this.#o.runtime.kill(id, stopSignal).catch(() => undefined);
     if (rec.status === 'paused') await this.#o.runtime.resume(id).catch(() => undefined);
     const r = await exited;
-    if (r.error !== 'timeout') return;
-    const killed = this.#waitExit(id, undefined, 10_000);
-    // killing the init of a pid namespace kills every process in it; runc's --all freezes the cgroup first
-    await this.#o.runtime.kill(id, 'SIGKILL').catch(() => undefined);
-    const k = await killed;
-    if (k.error === 'timeout') await this.#reapLost(id);
+    if (r.error === 'timeout') {
+      const killed = this.#waitExit(id, undefined, 10_000);
+      // killing the init of a pid namespace kills every process in it; runc's --all freezes the cgroup first
+      this.#publish(rec, 'kill', { signal: 'SIGKILL' });
+      await this.#o.runtime.kill(id, 'SIGKILL').catch(() => undefined);
+      const k = await killed;
+      if (k.error === 'timeout') await this.#reapLost(id);
+    }
+    this.#publish(id, 'stop');
   }
 
   /** conmon is gone and no exit file came: read what runc knows and finish the exit ourselves. */
@@ -449,6 +439,7 @@ export class ContainerService {
     rec.manuallyStopped = true;
     this.repo.update(rec);
     await this.#o.runtime.kill(rec.id, signal);
+    this.#publish(rec, 'kill', { signal });
   }
 
   async restart(ref: string, timeoutSec?: number): Promise<void> {
@@ -461,6 +452,7 @@ export class ContainerService {
       this.repo.update(cur);
       await this.#start(rec.id, false);
     });
+    this.#publish(rec.id, 'restart');
   }
 
   async pause(ref: string): Promise<void> {
@@ -471,6 +463,7 @@ export class ContainerService {
       await this.#o.runtime.pause(cur.id);
       cur.status = 'paused';
       this.repo.update(cur);
+      this.#publish(cur, 'pause');
     });
   }
 
@@ -482,6 +475,7 @@ export class ContainerService {
       await this.#o.runtime.resume(cur.id);
       cur.status = 'running';
       this.repo.update(cur);
+      this.#publish(cur, 'unpause');
     });
   }
 
@@ -504,12 +498,13 @@ export class ContainerService {
       this.repo.addIntent(cur.id, 'remove');
       // an exited or never-started container has no runtime state left (#finishExit released it)
       await this.finishRemove(cur.id, { runtimeReleased: true });
-      this.events.emit('event', { type: 'container', action: 'destroy', id: cur.id, name: cur.name });
+      this.#publish(cur, 'destroy');
     });
   }
 
   /** Every step is idempotent: also used to finish a remove interrupted by a crash. */
   async finishRemove(id: string, opts: { runtimeReleased?: boolean } = {}): Promise<void> {
+    this.health.end(id);
     if (!opts.runtimeReleased) await this.#releaseRuntime(id).catch(() => undefined);
     this.#o.network?.forget(id);
     await this.#o.snapshotter.remove(id);
@@ -559,12 +554,24 @@ export class ContainerService {
   /** Start a process in a running container; the caller pipes its stdio. */
   async exec(ref: string, req: ExecCreateRequest): Promise<ChildProcess> {
     const rec = this.resolve(ref);
+    const child = await this.#exec(rec, req);
+    this.#publish(rec, 'exec_start', { execCommand: req.cmd.join(' ') });
+    return child;
+  }
+
+  async #exec(rec: ContainerRecord, req: ExecCreateRequest, pidFile?: string): Promise<ChildProcess> {
     assertAllowed('exec', rec.name, rec.status);
     if (req.cmd.length === 0) throw new InvalidArgument('exec needs a command');
     const proc = await execProcess(join(this.dir(rec.id), 'bundle'), req, (user) =>
       this.#o.spec.resolveUser(this.#o.snapshotter.rootfs(rec.id), user),
     );
-    return this.#o.runtime.exec(rec.id, proc, { tty: req.tty ?? false });
+    return this.#o.runtime.exec(rec.id, proc, { tty: req.tty ?? false, ...(pidFile ? { pidFile } : {}) });
+  }
+
+  /** One health probe, through the exec path (health-probe.ts); not an exec_start event, unlike Docker's. */
+  #probe(id: string, argv: string[], timeoutMs: number): Promise<ProbeOutcome> {
+    const pidFile = join(this.dir(id), 'health-probe.pid');
+    return runProbe(() => this.#exec(this.resolve(id), { cmd: argv }, pidFile), { timeoutMs, pidFile, cgroupsPath: this.cgroupsPath(id) });
   }
 
   async openStdin(ref: string): Promise<Writable> {

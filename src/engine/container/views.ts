@@ -15,6 +15,8 @@ export function toSummary(r: ContainerRecord): ContainerSummary {
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     labels: r.config.labels ?? {},
+    // as docker ps: the health of a running container only
+    ...(r.status === 'running' && r.config.healthcheck ? { health: r.health?.status ?? 'starting' } : {}),
   };
 }
 
@@ -39,6 +41,8 @@ export function toInspect(r: ContainerRecord, paths: { rootfs: string; logPath: 
       error: r.error,
       startedAt: r.startedAt,
       finishedAt: r.finishedAt,
+      // kept after the container stops (the last probes say why it was unhealthy)
+      ...(r.config.healthcheck && r.health ? { health: r.health } : {}),
     },
     restartCount: r.restartCount,
     config: r.config,

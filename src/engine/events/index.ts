@@ -5,6 +5,8 @@
  */
 import type { PureEvent } from '../../api/types.js';
 
+export { parseEventFilters, matchesEvent, type EventFilters } from './filters.js';
+
 export type EventInput = Omit<PureEvent, 'seq' | 'time' | 'attributes'> & { attributes?: Record<string, string> };
 export type EventListener = (e: PureEvent) => void;
 
@@ -51,5 +53,10 @@ export class EventBus {
     if (since === undefined) return [...this.#ring];
     const t = Date.parse(since);
     return this.#ring.filter((e) => Date.parse(e.time) >= t);
+  }
+
+  /** The sequence number of the last event published (0 before the first). */
+  get lastSeq(): number {
+    return this.#seq;
   }
 }

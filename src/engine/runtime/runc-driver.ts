@@ -111,7 +111,8 @@ export class RuncDriver implements RuntimeDriver {
     const body: ExecProcess = { cwd: '/', env: [DEFAULT_PATH_ENV], ...proc, terminal: opts.tty };
     if (opts.tty && opts.rows && opts.cols) body.consoleSize = { height: opts.rows, width: opts.cols };
     writeFileSync(file, JSON.stringify(body));
-    const argv = [this.binary, ...this.globalArgs, 'exec', ...(opts.tty ? ['--tty'] : []), '--process', file, id];
+    const pidFile = opts.pidFile === undefined ? [] : ['--pid-file', opts.pidFile];
+    const argv = [this.binary, ...this.globalArgs, 'exec', ...(opts.tty ? ['--tty'] : []), ...pidFile, '--process', file, id];
     const child = opts.tty
       ? spawnUnderPty(argv)
       : spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });

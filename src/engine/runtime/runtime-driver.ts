@@ -48,6 +48,8 @@ export interface ExecOptions {
   /** Initial terminal size for `tty: true`. */
   rows?: number;
   cols?: number;
+  /** A host path where the runtime writes the process's host pid (so a caller can kill the process itself). */
+  pidFile?: string;
 }
 
 export interface RuntimeVersion {
