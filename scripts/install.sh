@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(runc conmon containernetworking-plugins catatonit tini busybox-static iproute2 iptables socat attr
-      skopeo docker-registry uidmap util-linux coreutils tar procps debootstrap)
+      skopeo docker-registry uidmap util-linux coreutils tar procps debootstrap zstd openssl)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,25 @@ void test('an image pushed by skopeo is pulled by digest and runs', async () => 
     assert.equal(pull.code, 0, pull.stderr);
     const run = d.pure(['run', '--rm', ref]);
     assert.equal(run.stdout, 'from skopeo\n', run.stderr);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+});
+
+void test('an image whose layers skopeo recompressed as zstd is pulled (diff ids checked) and runs', async () => {
+  const work = await mkdtemp(join(tmpdir(), 'pure-cli-zstd-'));
+  try {
+    await makeBusyboxTar(join(work, 'bb.tar'));
+    await writeLayout(join(work, 'layout'), 'z', [{ layers: [await readFile(join(work, 'bb.tar')), singleFileTar('etc/motd', 'from zstd\n')], gzip: true, cmd: ['cat', '/etc/motd'] }]);
+    const ref = `${registry.host}/pure/zstd:z`;
+    skopeoPush(join(work, 'layout'), 'z', ref, { creds: `${USER}:${PASSWORD}`, zstd: true });
+    const raw = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', `${USER}:${PASSWORD}`, `docker://${ref}`], { encoding: 'utf8' })) as { layers: { mediaType: string }[] };
+    assert.deepEqual(raw.layers.map((l) => l.mediaType), ['application/vnd.oci.image.layer.v1.tar+zstd', 'application/vnd.oci.image.layer.v1.tar+zstd']);
+    const pull = d.pure(['pull', ref]);
+    assert.equal(pull.code, 0, pull.stderr);
+    const run = d.pure(['run', '--rm', ref]);
+    assert.equal(run.stdout, 'from zstd\n', run.stderr);
+    assert.equal(d.pure(['run', '--rm', ref, 'busybox', 'true']).code, 0);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -86,7 +86,7 @@ void test('unpacks files, dirs, symlinks, hardlinks, fifos and devices with owne
   assert.ok((await lstat(join(layer, 'dev/loop9'))).isBlockDevice());
 });
 
-void test('diffId is the sha256 of the uncompressed tar, for plain and gzip input', async (t) => {
+void test('diffId is the sha256 of the uncompressed tar, for plain, gzip and zstd input', async (t) => {
   const tarball = await makeTar([{ name: 'a.txt', body: 'x'.repeat(5000) }]);
   const expected = `sha256:${createHash('sha256').update(tarball).digest('hex')}`;
   const plain = await tempDir(t);
@@ -99,6 +99,11 @@ void test('diffId is the sha256 of the uncompressed tar, for plain and gzip inpu
   assert.equal(r.diffId, expected);
   assert.equal(r.size, 5000);
   assert.equal(await readFile(join(gz.layer, 'a.txt'), 'utf8'), 'x'.repeat(5000));
+  const zs = await tempDir(t);
+  const zstd = execFileSync('zstd', ['-q', '-c'], { input: tarball });
+  const zpieces = Array.from({ length: Math.ceil(zstd.length / 2) }, (_, i) => zstd.subarray(i * 2, i * 2 + 2));
+  assert.equal((await unpackLayer(Readable.from(zpieces), zs.layer)).diffId, expected);
+  assert.equal(await readFile(join(zs.layer, 'a.txt'), 'utf8'), 'x'.repeat(5000));
 });
 
 void test('handles PAX long names and PAX xattrs', async (t) => {

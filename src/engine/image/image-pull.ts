@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
+import { PassThrough, Transform } from 'node:stream';
+import { decompressed } from '../archive/index.js';
 import { InvalidArgument, PureError, isPureError } from '../../errors/index.js';
 import { ContentStore } from '../content/index.js';
 import { parseManifestDocument, selectPlatform, type Credentials, type Descriptor, type ImageManifest, type Platform, type RegistryClient, type Repository } from '../registry/index.js';
@@ -126,7 +127,8 @@ async function fetchAndInstall(images: ImageService, repo: Repository, plan: Ins
       openers.push(async () => {
         const path = await ready;
         progress({ status: 'extracting', id });
-        return createReadStream(path);
+        // decompressed here rather than by the layer store, so a corrupt gzip/zstd stream names its layer
+        return namedErrors(await decompressed(createReadStream(path)), `layer ${desc.digest}`);
       });
     }
     const image = await images.install(plan.configBytes, openers, plan.tags, { signal: plan.ac.signal, repoDigests: plan.digests });
@@ -184,6 +186,15 @@ async function readAll(body: Readable, max: number): Promise<Buffer> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** The same bytes; an error on `source` comes out prefixed with `what` (its code kept). */
+function namedErrors(source: Readable, what: string): Readable {
+  // pipe, not pipeline: pipeline would destroy `out` with the unnamed error before we could name it
+  const out = new PassThrough();
+  source.on('error', (err) => out.destroy(isPureError(err) ? new PureError(err.code, `${what}: ${err.message}`, { cause: err }) : err));
+  out.on('close', () => source.destroy());
+  return source.pipe(out);
 }
 
 /** Prefix the message with what was being done; keep the error's code (the API maps it). */

@@ -23,16 +23,21 @@ const MANIFEST_TYPES = new Set<string>([MEDIA.ociManifest, MEDIA.dockerManifest]
 const INDEX_TYPES = new Set<string>([MEDIA.ociIndex, MEDIA.dockerList]);
 const CONFIG_TYPES = new Set<string>([MEDIA.ociConfig, MEDIA.dockerConfig]);
 
-/** Layer media types Pure unpacks, and whether they are compressed (the bytes are sniffed anyway). */
+/**
+ * Layer media types Pure unpacks: plain, gzip and zstd tars (the bytes are sniffed anyway, see
+ * engine/archive/decompress.ts). Docker schema 2 has no zstd type of its own: Docker and containerd use the
+ * OCI one (`tar+zstd`) in Docker manifests too, and it is accepted there as well.
+ */
 const LAYER_TYPES = new Set([
   'application/vnd.oci.image.layer.v1.tar',
   'application/vnd.oci.image.layer.v1.tar+gzip',
+  'application/vnd.oci.image.layer.v1.tar+zstd',
   'application/vnd.oci.image.layer.nondistributable.v1.tar',
   'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
   'application/vnd.docker.image.rootfs.diff.tar',
   'application/vnd.docker.image.rootfs.diff.tar.gzip',
 ]);
-const ZSTD_TYPES = new Set(['application/vnd.oci.image.layer.v1.tar+zstd', 'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd']);
 
 export interface Descriptor {
   mediaType: string;
@@ -95,7 +100,6 @@ export function parseManifestDocument(bytes: Buffer, contentType: string | undef
 }
 
 function checkLayer(l: Descriptor): void {
-  if (ZSTD_TYPES.has(l.mediaType)) throw new InvalidArgument(`layer ${l.digest} is zstd-compressed, which Pure cannot unpack yet (only tar and gzip)`);
   if (l.urls !== undefined && l.urls.length > 0) throw new InvalidArgument(`layer ${l.digest} is a foreign layer (fetched from ${l.urls[0] ?? '?'}): not supported`);
   if (!LAYER_TYPES.has(l.mediaType)) throw new InvalidArgument(`unsupported layer media type "${l.mediaType}" (layer ${l.digest})`);
 }
