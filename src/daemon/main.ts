@@ -19,12 +19,14 @@ import { CgroupReader, detectCgroupMode } from '../engine/cgroup/index.js';
 import { ContainerService, recoverContainers } from '../engine/container/index.js';
 import { VolumeService } from '../engine/volume/index.js';
 import { NetworkService } from '../engine/network/index.js';
+import { EventBus } from '../engine/events/index.js';
 import { buildApi } from '../api/index.js';
 import type { VersionInfo } from '../api/index.js';
 import { run } from '../lib/index.js';
 import { FailedPrecondition, messageOf } from '../errors/index.js';
 import { cgroupPort, ensureDirs, monitorPort, runtimePort, specPort } from './adapters.js';
 import { imageApi } from './image-adapter.js';
+import { withImageEvents, withRegistryEvents } from './event-adapters.js';
 import { registryApi } from './registry-adapter.js';
 import { storageApi } from './storage-adapter.js';
 import { PURE_VERSION } from '../version.js';
@@ -85,6 +87,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   await refuseSecondDaemon(pidFile);
 
   const db = openDatabase(join(root, 'state.db'));
+  // one bus for the whole daemon: the engine publishes, GET /v1/events and the stack orchestrator subscribe
+  const events = new EventBus();
   const images = new ImageService({ root, db });
   const snapKind = o.snapshotter ?? (await detectSnapshotter(dirs.containers));
   const snapshotter = newSnapshotter(snapKind, { root: dirs.containers });
@@ -101,7 +105,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     bundleOf: (id) => join(dirs.containers, id, 'bundle'),
   });
   // usersOf is called only after both exist: volumes and containers refer to each other (rm checks, attach)
-  const volumes: VolumeService = new VolumeService({ root, db, usersOf: (name): string[] => containers.repo.usersOfVolume(name) });
+  const volumes: VolumeService = new VolumeService({ root, db, events, usersOf: (name): string[] => containers.repo.usersOfVolume(name) });
   const networks: NetworkService = new NetworkService({
     root,
     runRoot,
@@ -116,6 +120,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       usersOf: (net) => containers.repo.list().filter((r) => (r.config.network ?? 'bridge') === net).map((r) => r.name),
     },
     onError: (e) => process.stderr.write(`pure daemon: network: ${messageOf(e)}\n`),
+    events,
   });
   await networks.init();
   const containers: ContainerService = new ContainerService({
@@ -133,6 +138,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     cgroups: cgroupPort(cgroups, cgroupParent),
     cgroupParent,
     spec: await specPort(),
+    events,
   });
   containers.events.on('error', (e: unknown) => process.stderr.write(`pure daemon: ${messageOf(e)}\n`));
 
@@ -158,7 +164,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     root,
   });
 
-  const registry = registryApi(images, { insecureRegistries: o.insecureRegistries, caFile: o.registryCa });
+  const registry = withRegistryEvents(registryApi(images, { insecureRegistries: o.insecureRegistries, caFile: o.registryCa }), events);
   const sandbox = await sandboxJobs({
     root,
     runRoot,
@@ -176,7 +182,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     networks,
   });
   const storage = storageApi({ root, images, containers, volumes, volumeUsers: (name) => containers.repo.usersOfVolume(name) });
-  const app = buildApi({ containers, images: imageApi(images), registry, storage, volumes, networks, jobs: sandbox.jobs, version }, { logger: o.logLevel === 'debug' });
+  const app = buildApi({ containers, images: withImageEvents(imageApi(images), events), registry, storage, volumes, networks, jobs: sandbox.jobs, events, version }, { logger: o.logLevel === 'debug' });
   await rm(socketPath, { force: true });
   await app.listen({ path: socketPath });
   await chmod(socketPath, 0o600);

@@ -17,6 +17,7 @@ import { buildConfList } from './conflist.js';
 import { HostRules } from './host-rules.js';
 import { DnsServer } from './dns-server.js';
 import { NetworkRepository, type NetworkRecord } from './store.js';
+import type { EventInput } from '../events/index.js';
 import { contains, firstHost, formatCidr, formatIp, isHostAddress, overlaps, parseCidr, parseIp, parseRouteDst, pickFree, type Cidr } from './ipv4.js';
 import { deleteBridge, ensureBridge, hostRoutes } from './bridge-device.js';
 import { checkExtraHost, hostNameservers } from './etc-files.js';
@@ -39,6 +40,8 @@ export interface NetworkServiceOptions {
   hostResolvConf?: string;
   /** Failures of background cleanup (a DEL that failed); the daemon logs them. */
   onError?: (e: unknown) => void;
+  /** Network events (create, destroy, connect, disconnect); the daemon passes its EventBus. */
+  events?: { publish(e: EventInput): unknown };
   now?: () => Date;
 }
 
@@ -185,7 +188,14 @@ export class NetworkService {
       await this.#unrealize(rec);
       throw e;
     }
+    this.#publish(rec, 'create');
     return this.#view(rec);
+  }
+
+  /** `docker network connect|disconnect` name the container in `container`, as Docker's events do. */
+  #publish(n: NetworkRecord, action: 'create' | 'destroy' | 'connect' | 'disconnect', container?: string): void {
+    const attributes: Record<string, string> = { name: n.name, type: 'bridge', ...(container ? { container } : {}) };
+    this.#o.events?.publish({ type: 'network', action, id: n.id, attributes });
   }
 
   async #unrealize(n: NetworkRecord): Promise<void> {
@@ -260,6 +270,7 @@ export class NetworkService {
     const users = this.usersOf(n.name);
     if (users.length > 0) throw new Conflict(`cannot remove network "${n.name}": it is used by container${users.length > 1 ? 's' : ''} ${users.map((u) => `"${u}"`).join(', ')}`);
     await this.#unrealize(n);
+    this.#publish(n, 'destroy');
   }
 
   async prune(): Promise<NetworkPruneResponse> {
@@ -267,6 +278,7 @@ export class NetworkService {
     for (const n of this.repo.list()) {
       if (n.isDefault || this.usersOf(n.name).length > 0) continue;
       await this.#unrealize(n);
+      this.#publish(n, 'destroy');
       deleted.push(n.name);
     }
     return { deleted };
@@ -284,13 +296,15 @@ export class NetworkService {
     if (n.isDefault && (req.aliases ?? []).length > 0) throw new InvalidArgument('network-scoped aliases work only on user-defined networks');
     const conn = { containerId: c.id, network: n.name, aliases: req.aliases ?? [], ...(req.ipAddress ? { ipAddress: req.ipAddress } : {}) };
     this.repo.putConnection(conn);
-    if (!c.running) return;
-    try {
-      await this.attacher.connectRunning(c, n, conn);
-    } catch (e) {
-      this.repo.deleteConnection(c.id, n.name);
-      throw e;
+    if (c.running) {
+      try {
+        await this.attacher.connectRunning(c, n, conn);
+      } catch (e) {
+        this.repo.deleteConnection(c.id, n.name);
+        throw e;
+      }
     }
+    this.#publish(n, 'connect', c.id);
   }
 
   async disconnect(ref: string, req: NetworkDisconnectRequest): Promise<void> {
@@ -303,6 +317,7 @@ export class NetworkService {
     }
     await this.attacher.disconnectRunning(c.id, n);
     this.repo.deleteConnection(c.id, n.name);
+    this.#publish(n, 'disconnect', c.id);
   }
 }
 

@@ -28,6 +28,7 @@ import { matchesVolumeFilters, parseVolumeFilters } from './filters.js';
 import { diskUsage } from './disk-usage.js';
 import { attachVolumes, populateVolumes, releaseVolumes, volumeBinds, type AttachResult } from './container-volumes.js';
 import type { BindMount, ContainerCreateRequest, ImageConfig, VolumeMount } from '../../api/types.js';
+import type { EventInput } from '../events/index.js';
 
 export interface VolumeServiceOptions {
   /** PURE_ROOT: volumes live in <root>/volumes/. */
@@ -35,6 +36,8 @@ export interface VolumeServiceOptions {
   db: Db;
   /** Names of the containers (running or not) that mount volume `name`. */
   usersOf: (name: string) => string[];
+  /** Volume events (create, destroy), anonymous volumes included; the daemon passes its EventBus. */
+  events?: { publish(e: EventInput): unknown };
   now?: () => Date;
 }
 
@@ -92,6 +95,7 @@ export class VolumeService {
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
+    this.#o.events?.publish({ type: 'volume', action: 'create', id: name, attributes: { name, driver: 'local' } });
     return row;
   }
 
@@ -155,6 +159,7 @@ export class VolumeService {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Internal(`cannot remove volume "${name}": ${(e as Error).message}`, { cause: e });
     }
     this.repo.delete(name);
+    this.#o.events?.publish({ type: 'volume', action: 'destroy', id: name, attributes: { name, driver: 'local' } });
     // fs.rm never follows a symlink: one a container planted in _data is removed, not its target
     await rm(trash, { recursive: true, force: true });
   }
