@@ -50,7 +50,7 @@ function service(s: StackService): Tree {
     depends_on: Object.fromEntries(Object.entries(s.dependsOn).map(([key, d]) => [key, { condition: d.condition, required: d.required, restart: d.restart }])),
     healthcheck: health && compact({ test: health.test, interval: duration(health.intervalMs), timeout: duration(health.timeoutMs), start_period: duration(health.startPeriodMs), retries: health.retries }),
     restart: s.restart && (s.restart.maximumRetryCount === undefined ? s.restart.name : `${s.restart.name}:${s.restart.maximumRetryCount}`),
-    deploy: { replicas: s.replicas, resources: compact({ limits }) },
+    deploy: compact({ replicas: s.replicas, resources: compact({ limits }) }),
     memswap_limit: s.resources.memorySwap,
     cpu_shares: s.resources.cpuShares,
     labels: s.labels,
