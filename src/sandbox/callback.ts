@@ -2,7 +2,9 @@
  * Callbacks: when a job that named `callbackUrl` ends, the daemon POSTs the finished job (the same JSON as
  * GET /v1/jobs/{id}) to it. A daemon that POSTs wherever a job says is an SSRF tool, so only loopback http
  * URLs are accepted unless the daemon is told otherwise. Delivery is bounded: a few attempts with doubling
- * backoff, each with a timeout; a 2xx ends it. It is best effort — the result stays readable from the API.
+ * backoff, each with a timeout; a 2xx ends it. The daemon delivers through the durable outbox
+ * (callback-outbox.ts), which keeps pending deliveries in SQLite across restarts and makes one attempt at a
+ * time with postCallback; deliverCallback is the same loop in memory.
  */
 import { InvalidArgument } from '../errors/index.js';
 
@@ -34,6 +36,21 @@ export interface DeliveryOptions {
   fetch?: typeof fetch;
 }
 
+/** One POST of `payload` (JSON text): whether a 2xx came back, and why not. Never throws. */
+export async function postCallback(url: string, payload: string, o: { timeoutMs?: number; signal?: AbortSignal; fetch?: typeof fetch; headers?: Record<string, string> } = {}): Promise<{ ok: boolean; error?: string }> {
+  const doFetch = o.fetch ?? fetch;
+  try {
+    const signals = [AbortSignal.timeout(o.timeoutMs ?? 5000), ...(o.signal ? [o.signal] : [])];
+    const res = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...o.headers }, body: payload, redirect: 'manual', signal: AbortSignal.any(signals) });
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.status >= 200 && res.status < 300) return { ok: true };
+    return { ok: false, error: `HTTP ${res.status}` };
+  } catch (e) {
+    const cause = (e as { cause?: { message?: string } }).cause?.message;
+    return { ok: false, error: cause ?? (e as Error).message };
+  }
+}
+
 /** POST `body` as JSON until a 2xx or the attempts run out. Resolves with whether it was delivered. */
 export async function deliverCallback(url: string, body: unknown, o: DeliveryOptions = {}): Promise<{ delivered: boolean; attempts: number; lastError?: string }> {
   const attempts = o.attempts ?? 5;
@@ -42,15 +59,9 @@ export async function deliverCallback(url: string, body: unknown, o: DeliveryOpt
   let lastError = '';
   for (let i = 1; i <= attempts; i++) {
     if (o.signal?.aborted) return { delivered: false, attempts: i - 1, lastError: 'aborted' };
-    try {
-      const signals = [AbortSignal.timeout(o.timeoutMs ?? 5000), ...(o.signal ? [o.signal] : [])];
-      const res = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, redirect: 'manual', signal: AbortSignal.any(signals) });
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.status >= 200 && res.status < 300) return { delivered: true, attempts: i };
-      lastError = `HTTP ${res.status}`;
-    } catch (e) {
-      lastError = (e as Error).message;
-    }
+    const r = await postCallback(url, payload, { ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), ...(o.signal ? { signal: o.signal } : {}), fetch: doFetch });
+    if (r.ok) return { delivered: true, attempts: i };
+    lastError = r.error ?? '';
     if (i < attempts) await sleep((o.backoffMs ?? 200) * 2 ** (i - 1), o.signal);
   }
   return { delivered: false, attempts, lastError };

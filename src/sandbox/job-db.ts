@@ -3,7 +3,7 @@
  * every state change is one UPDATE. A daemon start reads back what was queued or running.
  */
 import { migrate, type Db } from '../state/index.js';
-import type { JobRecord, JobRequest, JobResult, JobState } from './types.js';
+import type { CallbackState, JobRecord, JobRequest, JobResult, JobState } from './types.js';
 
 const MIGRATIONS = [
   `CREATE TABLE sandbox_jobs (
@@ -19,6 +19,17 @@ const MIGRATIONS = [
      finished_at INTEGER
    );
    CREATE INDEX sandbox_jobs_state ON sandbox_jobs (state, finished_at);`,
+  // the callback outbox: written in the transaction that finishes the job, so a kill -9 between the result
+  // and its delivery loses neither
+  `CREATE TABLE sandbox_callbacks (
+     job_id TEXT PRIMARY KEY,
+     url TEXT NOT NULL,
+     state TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_at INTEGER NOT NULL,
+     last_error TEXT
+   );
+   CREATE INDEX sandbox_callbacks_due ON sandbox_callbacks (state, next_at);`,
 ];
 
 interface Row {
@@ -37,6 +48,30 @@ interface Row {
 export interface StoredJob extends JobRecord {
   seq: number;
   attempts: number;
+}
+
+/** One pending (or ended) callback delivery of the outbox. */
+export interface StoredCallback {
+  jobId: string;
+  url: string;
+  state: CallbackState;
+  attempts: number;
+  /** When the next attempt is due, ms since epoch. */
+  nextAt: number;
+  lastError?: string;
+}
+
+interface CallbackRow {
+  job_id: string;
+  url: string;
+  state: CallbackState;
+  attempts: number;
+  next_at: number;
+  last_error: string | null;
+}
+
+function callbackFromRow(r: CallbackRow): StoredCallback {
+  return { jobId: r.job_id, url: r.url, state: r.state, attempts: r.attempts, nextAt: r.next_at, ...(r.last_error !== null ? { lastError: r.last_error } : {}) };
 }
 
 function fromRow(r: Row): StoredJob {
@@ -63,6 +98,12 @@ export class JobDb {
   private readonly getStmt;
   private readonly pruneStmt;
   private readonly maxSeqStmt;
+  private readonly cbInsertStmt;
+  private readonly cbGetStmt;
+  private readonly cbDueStmt;
+  private readonly cbNextStmt;
+  private readonly cbUpdateStmt;
+  private readonly cbPruneStmt;
 
   constructor(private readonly db: Db) {
     migrate(db, 'sandbox', MIGRATIONS);
@@ -75,6 +116,12 @@ export class JobDb {
     this.getStmt = db.prepare('SELECT * FROM sandbox_jobs WHERE id = ?');
     this.pruneStmt = db.prepare("DELETE FROM sandbox_jobs WHERE state = 'done' AND finished_at < ?");
     this.maxSeqStmt = db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM sandbox_jobs');
+    this.cbInsertStmt = db.prepare("INSERT OR REPLACE INTO sandbox_callbacks (job_id, url, state, attempts, next_at) VALUES (?, ?, 'pending', 0, ?)");
+    this.cbGetStmt = db.prepare('SELECT * FROM sandbox_callbacks WHERE job_id = ?');
+    this.cbDueStmt = db.prepare("SELECT * FROM sandbox_callbacks WHERE state = 'pending' AND next_at <= ? ORDER BY next_at LIMIT ?");
+    this.cbNextStmt = db.prepare("SELECT MIN(next_at) AS t FROM sandbox_callbacks WHERE state = 'pending'");
+    this.cbUpdateStmt = db.prepare('UPDATE sandbox_callbacks SET state = ?, attempts = ?, next_at = ?, last_error = ? WHERE job_id = ?');
+    this.cbPruneStmt = db.prepare('DELETE FROM sandbox_callbacks WHERE job_id NOT IN (SELECT id FROM sandbox_jobs)');
   }
 
   maxSeq(): number {
@@ -94,8 +141,31 @@ export class JobDb {
     this.startStmt.run(at, id);
   }
 
-  markDone(id: string, result: JobResult, at: number): void {
-    this.finishStmt.run(JSON.stringify(result), at, id);
+  /** Store the result and, when the job named a callbackUrl, its delivery as due now: one transaction. */
+  markDone(id: string, result: JobResult, at: number, callbackUrl?: string): void {
+    this.db.transaction(() => {
+      this.finishStmt.run(JSON.stringify(result), at, id);
+      if (callbackUrl !== undefined) this.cbInsertStmt.run(id, callbackUrl, at);
+    })();
+  }
+
+  callback(jobId: string): StoredCallback | undefined {
+    const r = this.cbGetStmt.get(jobId) as CallbackRow | undefined;
+    return r ? callbackFromRow(r) : undefined;
+  }
+
+  /** Pending deliveries due at `now`, soonest first. */
+  dueCallbacks(now: number, limit: number): StoredCallback[] {
+    return (this.cbDueStmt.all(now, limit) as CallbackRow[]).map(callbackFromRow);
+  }
+
+  /** When the soonest pending delivery is due; undefined when none is pending. */
+  nextCallbackAt(): number | undefined {
+    return (this.cbNextStmt.get() as { t: number | null }).t ?? undefined;
+  }
+
+  updateCallback(c: StoredCallback): void {
+    this.cbUpdateStmt.run(c.state, c.attempts, c.nextAt, c.lastError ?? null, c.jobId);
   }
 
   requeue(id: string): void {
@@ -122,6 +192,8 @@ export class JobDb {
 
   /** Forget finished jobs older than `before` (ms since epoch). */
   prune(before: number): number {
-    return this.pruneStmt.run(before).changes;
+    const n = this.pruneStmt.run(before).changes;
+    if (n > 0) this.cbPruneStmt.run();
+    return n;
   }
 }

@@ -5,7 +5,8 @@
  * accepted job survives a kill -9. Dispatch takes the highest priority first, oldest first within a
  * priority. A daemon start re-queues jobs that were running when the last one died (at most once more:
  * a job that keeps killing daemons is reported internal_error), and finished results are kept for
- * `retentionMs`.
+ * `retentionMs`. A finished job's callbackUrl is delivered through the durable outbox (callback-outbox.ts):
+ * its row is written with the result, so neither a retry nor a daemon restart loses it.
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -14,7 +15,7 @@ import { NotFound, Unavailable, InvalidArgument } from '../errors/index.js';
 import { JobDb, type StoredJob } from './job-db.js';
 import type { JobRunner } from './runner.js';
 import { internalError } from './runner.js';
-import { deliverCallback } from './callback.js';
+import { CallbackOutbox, type CallbackOutboxOptions } from './callback-outbox.js';
 import type { JobRecord, JobRequest, JobResult } from './types.js';
 
 /** The queue is full: the API answers 429 with Retry-After. */
@@ -40,8 +41,8 @@ export interface SandboxServiceOptions {
   maxBatch?: number;
   now?: () => number;
   onError?: (e: unknown) => void;
-  /** POST a finished job to its callbackUrl (default: deliverCallback, a few attempts with backoff). */
-  deliver?: (url: string, job: JobRecord, signal: AbortSignal) => Promise<unknown>;
+  /** Callback delivery: attempts, backoff, per-attempt timeout, the POST itself (tests). Defaults in callback-outbox.ts. */
+  callbacks?: Pick<CallbackOutboxOptions, 'attempts' | 'backoffMs' | 'maxBackoffMs' | 'timeoutMs' | 'parallel' | 'post'>;
 }
 
 export interface QueueMetrics {
@@ -76,8 +77,7 @@ export class SandboxService {
   private closed = false;
   private readonly stats = { accepted: 0, rejected: 0, completed: 0, byStatus: {} as Record<string, number>, queueMs: [] as number[], runMs: [] as number[] };
   private readonly pruner: NodeJS.Timeout;
-  private readonly callbacks = new Set<Promise<unknown>>();
-  private readonly stopCallbacks = new AbortController();
+  private readonly outbox: CallbackOutbox;
 
   constructor(private readonly o: SandboxServiceOptions) {
     this.jobs = new JobDb(o.db);
@@ -86,6 +86,16 @@ export class SandboxService {
     this.events.setMaxListeners(0);
     this.pruner = setInterval(() => this.jobs.prune(this.now() - (o.retentionMs ?? 3_600_000)), 60_000);
     this.pruner.unref();
+    this.outbox = new CallbackOutbox({
+      jobs: this.jobs,
+      view: (id) => {
+        const j = this.jobs.get(id);
+        return j ? this.view(j) : undefined;
+      },
+      now: this.now,
+      ...o.callbacks,
+      ...(o.onError ? { onError: o.onError } : {}),
+    });
   }
 
   /** Re-queue what a previous daemon accepted but did not finish. Call once, at daemon start. */
@@ -94,7 +104,7 @@ export class SandboxService {
     let failed = 0;
     for (const j of this.jobs.unfinished()) {
       if (j.state === 'running' && j.attempts >= MAX_ATTEMPTS) {
-        this.jobs.markDone(j.id, internalError(`the daemon stopped ${j.attempts} times while this job ran`), this.now());
+        this.jobs.markDone(j.id, internalError(`the daemon stopped ${j.attempts} times while this job ran`), this.now(), j.request.callbackUrl);
         failed++;
         continue;
       }
@@ -103,6 +113,7 @@ export class SandboxService {
       requeued++;
     }
     this.dispatch();
+    this.outbox.start();
     return { requeued, failed };
   }
 
@@ -140,13 +151,13 @@ export class SandboxService {
     this.stats.accepted += stored.length;
     for (const j of stored) this.pending.push({ id: j.id, priority: j.priority, seq: j.seq });
     this.dispatch();
-    return stored.map(view);
+    return stored.map((j) => this.view(j));
   }
 
   get(id: string): JobRecord {
     const j = this.jobs.get(id);
     if (!j) throw new NotFound(`no such job: "${id}"`);
-    return view(j);
+    return this.view(j);
   }
 
   /** The job once done, or as it is after `ms`. */
@@ -215,23 +226,30 @@ export class SandboxService {
       result = internalError((e as Error).message);
     }
     const at = this.now();
-    this.jobs.markDone(id, result, at);
+    this.jobs.markDone(id, result, at, job.request.callbackUrl);
     this.record(this.stats.queueMs, startedAt - job.createdAt);
     this.record(this.stats.runMs, at - startedAt);
     this.stats.completed++;
     this.stats.byStatus[result.status] = (this.stats.byStatus[result.status] ?? 0) + 1;
     this.events.emit(`done:${id}`);
-    if (job.request.callbackUrl) this.callback(job.request.callbackUrl, id);
+    if (job.request.callbackUrl) this.outbox.kick();
   }
 
-  /** Best effort, off the queue's path; the result stays readable from the API whatever happens here. */
-  private callback(url: string, id: string): void {
-    const deliver = this.o.deliver ?? ((u: string, body: JobRecord, signal: AbortSignal) => deliverCallback(u, body, { signal }));
-    const p = Promise.resolve()
-      .then(() => deliver(url, this.get(id), this.stopCallbacks.signal))
-      .catch((e: unknown) => this.o.onError?.(e))
-      .finally(() => this.callbacks.delete(p));
-    this.callbacks.add(p);
+  /** What the API shows: the stored job without queue internals, with its callback's delivery once done. */
+  private view(j: StoredJob): JobRecord {
+    const { seq: _seq, attempts: _attempts, ...rest } = j;
+    if (j.state !== 'done' || j.request.callbackUrl === undefined) return rest;
+    const c = this.jobs.callback(j.id);
+    if (!c) return rest;
+    return {
+      ...rest,
+      callback: {
+        state: c.state,
+        attempts: c.attempts,
+        ...(c.state === 'pending' ? { nextAttemptAt: c.nextAt } : {}),
+        ...(c.lastError !== undefined && c.state !== 'delivered' ? { lastError: c.lastError } : {}),
+      },
+    };
   }
 
   private record(list: number[], v: number): void {
@@ -244,14 +262,8 @@ export class SandboxService {
     this.closed = true;
     clearInterval(this.pruner);
     await Promise.all([...this.running.values()]);
-    this.stopCallbacks.abort();
-    await Promise.all([...this.callbacks]);
+    await this.outbox.close();
   }
-}
-
-function view(j: StoredJob): JobRecord {
-  const { seq: _seq, attempts: _attempts, ...rest } = j;
-  return rest;
 }
 
 function mean(xs: readonly number[]): number {

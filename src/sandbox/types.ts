@@ -165,6 +165,19 @@ export interface JobResult {
 
 export type JobState = 'queued' | 'running' | 'done';
 
+/** A callback's delivery: pending (attempts left), delivered (a 2xx came back), failed (attempts used up). */
+export type CallbackState = 'pending' | 'delivered' | 'failed';
+
+export interface CallbackDelivery {
+  state: CallbackState;
+  /** Attempts made so far. */
+  attempts: number;
+  /** While pending: when the next attempt is due, ms since epoch. */
+  nextAttemptAt?: number;
+  /** The last failed attempt's reason ("HTTP 503", "connect ECONNREFUSED 127.0.0.1:9"). */
+  lastError?: string;
+}
+
 export interface JobRecord {
   id: string;
   state: JobState;
@@ -174,4 +187,6 @@ export interface JobRecord {
   createdAt: number;
   startedAt?: number;
   finishedAt?: number;
+  /** A finished job that named a callbackUrl: how its delivery goes. */
+  callback?: CallbackDelivery;
 }

@@ -73,7 +73,7 @@ export const JobRequestSchema = Type.Object(
     prepare: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'with cases: run once first; its /work is every case\'s read-only /work' })),
     cases: Type.Optional(Type.Array(JobCaseSchema, { minItems: 1, maxItems: 1000 })),
     grader: Type.Optional(GraderSchema),
-    callbackUrl: Type.Optional(Type.String({ description: 'POSTed the finished job; loopback http URLs only unless the daemon allows more' })),
+    callbackUrl: Type.Optional(Type.String({ description: 'POSTed the finished job (at least once, retried with backoff, kept across daemon restarts); loopback http URLs only unless the daemon allows more' })),
   },
   { additionalProperties: false },
 );
