@@ -320,6 +320,16 @@ networks:
   assert.deepEqual(Object.keys(p.networks), ['front', 'back', 'default']);
 });
 
+void test('interpolated numbers and booleans are read from their string forms', async () => {
+  const p = await load(
+    { 'compose.yaml': 'services:\n  web:\n    image: x\n    deploy: {replicas: "${N}"}\n    init: ${INIT:-true}\n    ports: ["${PORT}"]\n' },
+    { env: { N: '3', PORT: '8081' } },
+  );
+  assert.equal(p.services.web?.replicas, 3);
+  assert.equal(p.services.web?.init, true);
+  assert.equal(p.services.web?.ports[0]?.containerPort, 8081);
+});
+
 void test('engine names: <project>_<key>, the implicit default network only when used, external and name: as given', async () => {
   const p = await load({
     'compose.yaml': `
@@ -479,6 +489,7 @@ void test('bad input: one line naming the file, the key and the value', async ()
     [{ 'compose.yaml': 'services:\n  web: {image: x}\nvolumes:\n  v: {driver: nfs}\n' }, 'compose.yaml: volumes.v.driver: unsupported driver "nfs" (Pure volumes use the local driver)'],
     [{ 'compose.yaml': 'services:\n  web:\n    image: $1x\n' }, 'compose.yaml: services.web.image: invalid interpolation "$1" in "$1x" (write $$ for a literal $)'],
     [{ 'compose.yaml': 'services: {}\n' }, 'compose.yaml: services: no services defined'],
+    [{ 'compose.yaml': 'services:\n  web app: {image: x}\n' }, 'compose.yaml: services.web app: invalid service name "web app" (letters, digits, _ . - and a letter or digit first)'],
     [{ '.env': 'OK=1\nnot valid\n', 'compose.yaml': 'services:\n  web: {image: x}\n' }, '.env:2: invalid variable name "not valid" (expected KEY=VALUE)'],
   ];
   for (const [files, expected, source] of cases) {

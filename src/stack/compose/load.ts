@@ -84,6 +84,8 @@ export async function loadProject(source: StackSource, opts: LoadOptions = {}): 
   const enabled: Record<string, ServiceWithoutHash> = {};
   const all: Record<string, string[]> = {};
   for (const [key, raw] of Object.entries(file.services ?? {})) {
+    // the name becomes part of container names (<project>-<service>-<n>) and a DNS alias
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(key)) diag.fail(['services', key], `invalid service name ${quote(key)} (letters, digits, _ . - and a letter or digit first)`);
     all[key] = raw?.profiles ?? [];
     if (isEnabled(raw?.profiles)) enabled[key] = await normaliseService(key, raw ?? {}, ctx);
   }
