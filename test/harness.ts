@@ -49,7 +49,8 @@ function waitForSocket(path: string, proc: ChildProcess, ms = 20_000): Promise<v
   });
 }
 
-export async function startTestDaemon(opts: { snapshotter?: 'overlay' | 'copy' } = {}): Promise<TestDaemon> {
+/** `daemonArgs` are added to `pure daemon` (e.g. `--registry-ca FILE`); `env` to the daemon's and the CLI's environment. */
+export async function startTestDaemon(opts: { snapshotter?: 'overlay' | 'copy'; daemonArgs?: string[]; env?: Record<string, string> } = {}): Promise<TestDaemon> {
   const base = await mkdtemp(join(tmpdir(), 'pure-it-'));
   const root = join(base, 'root');
   // conmon's attach socket path must stay short: keep the run root near /
@@ -57,12 +58,13 @@ export async function startTestDaemon(opts: { snapshotter?: 'overlay' | 'copy' }
   const socket = join(runRoot, 'pure.sock');
   // a cgroup parent of its own, so leaks() can count this daemon's cgroups alone
   const cgroupParent = `/pure-it/${runRoot.split('-').pop() ?? 'x'}`;
-  const env = { ...process.env, PURE_SOCKET: socket };
+  const env = { ...process.env, ...opts.env, PURE_SOCKET: socket };
   const errLog: string[] = [];
 
   const launch = async (): Promise<ChildProcess> => {
     const args = [PURE_BIN, 'daemon', '--root', root, '--run-root', runRoot, '--cgroup-parent', cgroupParent];
     if (opts.snapshotter) args.push('--snapshotter', opts.snapshotter);
+    args.push(...(opts.daemonArgs ?? []));
     const p = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env });
     p.stderr?.on('data', (b: Buffer) => errLog.push(b.toString()));
     await waitForSocket(socket, p).catch((e: Error) => {

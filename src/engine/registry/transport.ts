@@ -63,7 +63,7 @@ export class Transport {
     // Node trusts its bundled Mozilla list; Debian's system bundle carries the CAs an operator added.
     const ca = [...rootCertificates];
     if (existsSync(SYSTEM_CA_BUNDLE)) ca.push(readFileSync(SYSTEM_CA_BUNDLE, 'utf8'));
-    if (opts.caFile !== undefined) ca.push(readFileSync(opts.caFile, 'utf8'));
+    if (opts.caFile !== undefined) ca.push(readCaFile(opts.caFile));
     this.agent = new Agent({ connect: { ca, timeout: 15_000 }, headersTimeout: 60_000, bodyTimeout: 120_000 });
     this.insecure = opts.insecureRegistries ?? [];
     this.userAgent = opts.userAgent ?? 'pure';
@@ -89,7 +89,9 @@ export class Transport {
       const sameOrigin = url.origin === new URL(base).origin;
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...req.headers };
       if (auth !== undefined && sameOrigin) headers.authorization = auth;
-      const res = await request(url, { method, headers, body: req.body?.(), dispatcher: this.agent, signal: req.signal });
+      const res = await request(url, { method, headers, body: req.body?.(), dispatcher: this.agent, signal: req.signal }).catch((e: unknown) => {
+        throw tlsFailure(e, `registry ${req.registry}`) ?? e;
+      });
       const location = res.headers.location;
       if (res.statusCode >= 300 && res.statusCode < 400 && res.statusCode !== 304 && typeof location === 'string') {
         await res.body.dump();
@@ -142,6 +144,8 @@ export class Transport {
     } catch (e) {
       signal?.throwIfAborted();
       if (isRefused(e)) throw new Unavailable(`cannot reach registry ${host}: connection refused`, { cause: e });
+      // it speaks TLS, with a certificate we do not trust: falling back to plain HTTP would only hide that
+      if (tlsKind(e) === 'untrusted') throw tlsFailure(e, `registry ${host}`) ?? e;
       return `http://${host}`;
     }
   }
@@ -183,7 +187,9 @@ export class Transport {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'pure' });
       if (service) form.set('service', service);
       if (scopes.length > 0) form.set('scope', scopes.join(' '));
-      res = await request(url, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, dispatcher: this.agent, signal: req.signal });
+      res = await request(url, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, dispatcher: this.agent, signal: req.signal }).catch((e: unknown) => {
+        throw tlsFailure(e, `token server ${url.host}`) ?? e;
+      });
     } else {
       if (service) url.searchParams.set('service', service);
       for (const s of scopes) url.searchParams.append('scope', s);
@@ -192,7 +198,9 @@ export class Transport {
         headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64')}`;
         url.searchParams.set('account', creds.username);
       }
-      res = await request(url, { headers, dispatcher: this.agent, signal: req.signal });
+      res = await request(url, { headers, dispatcher: this.agent, signal: req.signal }).catch((e: unknown) => {
+        throw tlsFailure(e, `token server ${url.host}`) ?? e;
+      });
     }
     if (res.statusCode === 401 || res.statusCode === 403) {
       await res.body.dump();
@@ -224,6 +232,69 @@ async function challengeOf(res: Response): Promise<Challenge[]> {
   await res.body.dump();
   const header = res.headers['www-authenticate'];
   return parseChallenges(Array.isArray(header) ? header.join(', ') : (header ?? ''));
+}
+
+/** The `--registry-ca` file: PEM certificates, refused with the reason at daemon start rather than at first pull. */
+function readCaFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InvalidArgument(`invalid --registry-ca "${file}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new InvalidArgument(`invalid --registry-ca "${file}": no PEM certificate in it`);
+  return text;
+}
+
+/** Node's codes (openssl's X509_V_ERR names, and its own) for a certificate chain or name it does not accept. */
+const UNTRUSTED_CERT = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+/** The CA cannot help with these: the certificate itself is wrong. */
+const BAD_CERT = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+/** `untrusted`: the registry's certificate failed verification; `not-tls`: the server answered TLS with something else. */
+function tlsKind(e: unknown): 'untrusted' | 'not-tls' | undefined {
+  for (let err = e as { code?: unknown; cause?: unknown } | undefined, d = 0; err && d < 4; err = err.cause as typeof err, d++) {
+    if (typeof err.code !== 'string') continue;
+    if (UNTRUSTED_CERT.has(err.code)) return 'untrusted';
+    if (err.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || err.code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') return 'not-tls';
+  }
+  return undefined;
+}
+
+/**
+ * A TLS failure as one line that says what to do. Plain HTTP is never tried for a registry that is not
+ * loopback or `--insecure-registry` (hosts.ts): its https answer being plain HTTP is an error, not a fallback.
+ */
+function tlsFailure(e: unknown, who: string): FailedPrecondition | undefined {
+  const kind = tlsKind(e);
+  if (kind === 'not-tls') {
+    return new FailedPrecondition(
+      `${who} does not speak TLS (HTTPS), plain HTTP perhaps; Pure uses plain HTTP only for loopback registries and those given to the daemon with --insecure-registry`,
+      { cause: e },
+    );
+  }
+  if (kind !== 'untrusted') return undefined;
+  let code = '';
+  let reason = '';
+  for (let err = e as { code?: unknown; message?: unknown; cause?: unknown } | undefined, d = 0; err && d < 4 && !code; err = err.cause as typeof err, d++) {
+    if (typeof err.code === 'string' && UNTRUSTED_CERT.has(err.code)) {
+      code = err.code;
+      reason = typeof err.message === 'string' ? (err.message.split('\n')[0] ?? '') : '';
+    }
+  }
+  const hint = BAD_CERT.has(code) ? 'the registry needs a valid certificate' : 'give the daemon its CA with --registry-ca FILE';
+  return new FailedPrecondition(`${who}: its TLS certificate is not trusted (${reason || code}); ${hint}`, { cause: e });
 }
 
 function isRefused(e: unknown): boolean {
