@@ -28,13 +28,13 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
 
 function addPull(cmd: Command, ctx: CliContext): void {
   cmd
-    .description('download an image from a registry')
+    .description('download an image from a registry (on a terminal: a bar per layer with bytes and speed; else one line per layer state)')
     .option('--platform <os/arch[/variant]>', 'the platform to pull from a multi-platform image (default: this host)')
-    .option('-q, --quiet', 'print only the image reference')
+    .option('-q, --quiet', 'print only the image reference (no progress)')
     .argument('<image>', 'name[:tag] or name@digest')
     .action(async (image: string, opts: { platform?: string; quiet?: boolean }) => {
       const auth = await readAuth(ctx.env, registryOfRef(image));
-      const out = new TransferOutput(ctx.stdout, Boolean((ctx.stdout as { isTTY?: boolean }).isTTY));
+      const out = transferOutput(ctx);
       let downloaded = false;
       const done = await transfer(ctx, '/v1/images/pull', { ref: image, platform: opts.platform }, auth, (e) => {
         if (e.status === 'verified') downloaded = true;
@@ -47,12 +47,12 @@ function addPull(cmd: Command, ctx: CliContext): void {
 
 function addPush(cmd: Command, ctx: CliContext): void {
   cmd
-    .description('upload an image to its registry')
+    .description('upload an image to its registry (blobs over PURE_REGISTRY_CHUNK_SIZE of the daemon, 16m by default, go in chunks)')
     .option('-q, --quiet', 'print nothing but errors')
     .argument('<image>', 'name[:tag]')
     .action(async (image: string, opts: { quiet?: boolean }) => {
       const auth = await readAuth(ctx.env, registryOfRef(image));
-      const out = new TransferOutput(ctx.stdout, Boolean((ctx.stdout as { isTTY?: boolean }).isTTY));
+      const out = transferOutput(ctx);
       const done = await transfer(ctx, `/v1/images/${seg(image)}/push`, {}, auth, (e) => {
         if (!opts.quiet) out.event(e);
       });
@@ -119,6 +119,13 @@ function addLogout(cmd: Command, ctx: CliContext): void {
       const removed = await removeAuth(ctx.env, registry);
       ctx.stdout.write(removed ? `Removing login credentials for ${registry}\n` : `Not logged in to ${registry} (${configPath(ctx.env)})\n`);
     });
+}
+
+/** Progress for pull/push: bars on a terminal (as wide as it, or $COLUMNS when it does not say), else plain lines. */
+function transferOutput(ctx: CliContext): TransferOutput {
+  const stdout = ctx.stdout as { isTTY?: boolean; columns?: number };
+  const columns = stdout.columns !== undefined && stdout.columns > 0 ? stdout.columns : Number(ctx.env.COLUMNS);
+  return new TransferOutput(ctx.stdout, { tty: Boolean(stdout.isTTY), columns: Number.isInteger(columns) ? columns : undefined });
 }
 
 /** POST a transfer and follow its NDJSON lines; resolves with the final line, throws the error line's error. */
