@@ -10,7 +10,7 @@ export function registerListCommands(program: Command, ctx: CliContext): void {
     .description('list containers (running ones unless -a)')
     .option('-a, --all', 'show all containers, not only running ones')
     .option('-q, --quiet', 'only print container ids')
-    .option('-f, --filter <key=value>', 'filter: id, name, status, label=k[=v], ancestor, exited; repeatable', collect)
+    .option('-f, --filter <key=value>', 'filter: id, name, status, label=k[=v], ancestor, exited, health=starting|healthy|unhealthy|none; repeatable', collect)
     .option('--no-trunc', 'do not truncate ids and commands')
     .option('--format <format>', 'output format: table (default) or json (one object per line)')
     .action(async (opts: { all?: boolean; quiet?: boolean; filter?: string[]; trunc: boolean; format?: string }) => {

@@ -49,6 +49,14 @@ void test('statusText follows docker for each state', () => {
   assert.equal(statusText({ ...base, state: 'dead' }, now), 'Dead');
 });
 
+void test('statusText shows a running container\'s health as docker ps does', () => {
+  const now = Date.parse('2025-01-01T00:10:00Z');
+  const base = { exitCode: 0, startedAt: '2025-01-01T00:09:55Z', finishedAt: null, state: 'running' as const };
+  assert.equal(statusText({ ...base, health: 'healthy' }, now), 'Up 5 seconds (healthy)');
+  assert.equal(statusText({ ...base, health: 'starting' }, now), 'Up 5 seconds (health: starting)');
+  assert.equal(statusText({ ...base, health: 'unhealthy' }, now), 'Up 5 seconds (unhealthy)');
+});
+
 void test('sizes: decimal for images and block I/O, binary for memory', () => {
   assert.equal(formatSize(0), '0B');
   assert.equal(formatSize(4_260_000), '4.26MB');

@@ -35,12 +35,15 @@ export function timeAgo(time: string | null, now: number): string {
   return `${humanDuration(Math.max(0, now - at))} ago`;
 }
 
-/** The STATUS column of `ps`: "Up 3 seconds", "Up 5 seconds (Paused)", "Exited (0) 2 minutes ago", "Created". */
-export function statusText(c: Pick<ContainerSummary, 'state' | 'exitCode' | 'startedAt' | 'finishedAt'>, now: number): string {
+/**
+ * The STATUS column of `ps`: "Up 3 seconds", "Up 5 seconds (healthy)", "Up 2 seconds (health: starting)",
+ * "Up 1 minute (unhealthy)", "Up 5 seconds (Paused)", "Exited (0) 2 minutes ago", "Created".
+ */
+export function statusText(c: Pick<ContainerSummary, 'state' | 'exitCode' | 'startedAt' | 'finishedAt' | 'health'>, now: number): string {
   const since = (time: string | null): string => humanDuration(Math.max(0, now - (time ? Date.parse(time) : now)));
   switch (c.state) {
     case 'running':
-      return `Up ${since(c.startedAt)}`;
+      return `Up ${since(c.startedAt)}${c.health === undefined ? '' : c.health === 'starting' ? ' (health: starting)' : ` (${c.health})`}`;
     case 'paused':
       return `Up ${since(c.startedAt)} (Paused)`;
     case 'restarting':

@@ -20,6 +20,7 @@ import { registerSandboxCommands } from './sandbox-commands.js';
 import { registerBenchCommands } from './bench-commands.js';
 import { registerStackCommands } from './stack-commands.js';
 import { registerSystemCommands, runDaemon, CLIENT_VERSION } from './system-commands.js';
+import { registerEventCommands } from './event-commands.js';
 
 export interface CliIo {
   stdout: Writable;
@@ -88,6 +89,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerSandboxCommands(program, ctx);
   registerBenchCommands(program, ctx);
   registerStackCommands(program, ctx);
+  registerEventCommands(program, ctx);
   registerSystemCommands(program, ctx);
   return program;
 }

@@ -47,6 +47,12 @@ function addCreateFlags(cmd: Command): Command {
     .option('--stop-timeout <seconds>', 'seconds stop waits before SIGKILL (default 10)')
     .option('--entrypoint <command>', 'replace the image\'s entrypoint with this one program ("" clears it)')
     .option('--rm', 'remove the container when it exits (done by the daemon)')
+    .option('--health-cmd <command>', 'health check: a shell command run in the container; exit 0 means healthy')
+    .option('--health-interval <duration>', 'time between health probes, e.g. 30s, 1m30s, 500ms (default 30s)')
+    .option('--health-timeout <duration>', 'a probe running longer is killed and fails (default 30s)')
+    .option('--health-start-period <duration>', 'failures this soon after the start do not count (default 0s)')
+    .option('--health-retries <n>', 'consecutive failures that make the container unhealthy (default 3)')
+    .option('--no-healthcheck', 'disable the image\'s HEALTHCHECK')
     .argument('<image>', 'the image to run')
     .argument('[command...]', 'command and arguments (replace the image\'s Cmd)')
     .passThroughOptions();

@@ -9,9 +9,10 @@ import { parseBytes } from '../lib/index.js';
 import type { ContainerCreateRequest, Resources, RestartPolicy } from '../api/types.js';
 import { applyMountFlags } from './mount-options.js';
 import { applyNetworkFlags, type NetworkFlags } from './network-options.js';
+import { applyHealthFlags, type HealthFlags } from './health-options.js';
 
 /** The flags as commander hands them over: strings and string lists, parsed here. */
-export interface RunFlags extends NetworkFlags {
+export interface RunFlags extends NetworkFlags, HealthFlags {
   detach?: boolean;
   rm?: boolean;
   interactive?: boolean;
@@ -109,6 +110,7 @@ export function parseRunOptions(input: RunInput, client: ClientEnvironment): Con
   if (Object.keys(resources).length > 0) req.resources = resources;
   if (flags.stopSignal !== undefined) req.stopSignal = parseSignal(flags.stopSignal, '--stop-signal');
   if (flags.stopTimeout !== undefined) req.stopTimeout = parseInteger(flags.stopTimeout, '--stop-timeout', 0);
+  applyHealthFlags(req, flags);
   return req;
 }
 
