@@ -15,7 +15,8 @@
  *   DELETE /v1/images/{ref}?force=1          → ImageDeleteResponse
  *   POST   /v1/containers                    → ContainerCreateResponse (body: ContainerCreateRequest)
  *   GET    /v1/containers?all=1&filter=k=v   → ContainerSummary[]     (filter repeatable: id, name, status,
- *                                                                      label=k[=v], ancestor, exited)
+ *                                                                      label=k[=v], ancestor, exited,
+ *                                                                      health=starting|healthy|unhealthy|none)
  *   GET    /v1/containers/{id}               → ContainerInspect       (id: full id, unique prefix, or name)
  *   POST   /v1/containers/{id}/start         → {}
  *   POST   /v1/containers/{id}/stop?timeout=S    → {}   (StopSignal, S seconds grace (default 10), then SIGKILL)
@@ -43,6 +44,11 @@
  *   GET    /v1/volumes/{name}                → Volume
  *   DELETE /v1/volumes/{name}?force=1        → {}                     (refused while a container uses it; force ignores a missing one)
  *   POST   /v1/volumes/prune?all=1&filter=label=k  → VolumePruneResponse (unused anonymous volumes; all=1: named ones too)
+ *   GET    /v1/events?since=T&until=T&filter=k=v
+ *                                            → application/x-ndjson stream of PureEvent, one per line (T: RFC 3339;
+ *                                              with since, kept past events first; without until, until the client
+ *                                              disconnects; filter repeatable: type, event, container, image,
+ *                                              network, volume, label=k[=v])
  *
  * Errors: any status >= 400 carries ApiError; `code` is one of src/errors' catalog.
  *
@@ -192,9 +198,14 @@ export interface HealthState {
 
 /**
  * One event of `GET /v1/events` (NDJSON) and `pure events`. Actions as Docker's: container create, start, die,
- * stop, kill, pause, unpause, restart, destroy, oom, health_status (attributes.healthStatus), exec_start; image
- * pull, push, tag, untag, delete, import, load; network create, connect, disconnect, destroy; volume create,
- * mount, unmount, destroy. attributes carry name, image, exitCode, signal, labels (as "label.<k>"), etc.
+ * oom, stop, kill, pause, unpause, restart, destroy, health_status, exec_start; image pull, push, tag, untag,
+ * delete, import, load; network create, connect, disconnect, destroy; volume create, destroy.
+ *
+ * attributes, as Docker's: a container event carries the container's labels each under its own key (not
+ * "label.<k>"), then `name` and `image` (which win over labels of those names), then the action's own:
+ * die → exitCode, oomKilled ("true"/"false"); kill → signal; health_status → healthStatus (starting, healthy,
+ * unhealthy; the action is just "health_status"); exec_start → execCommand. Image events: name (the reference);
+ * network: name, type, and container for connect/disconnect; volume: name, driver. docs/engine.md has the table.
  */
 export interface PureEvent {
   type: 'container' | 'image' | 'network' | 'volume';
