@@ -213,8 +213,10 @@ async function removeContainer(ctx: ApplyContext, step: Extract<ContainerStep, {
 
 /** The project's containers of one service, as the engine has them now. */
 function containersOf(ctx: ApplyContext, project: string, service: string): string[] {
+  // (two label filters would be OR-ed, as docker's: the service is matched here)
   return ctx.engine.containers
-    .list({ all: true, filters: [`label=${LABEL_PROJECT}=${project}`, `label=${LABEL_SERVICE}=${service}`] })
+    .list({ all: true, filters: [`label=${LABEL_PROJECT}=${project}`] })
+    .filter((c) => c.labels[LABEL_SERVICE] === service && c.state !== 'removing')
     .map((c) => c.id);
 }
 
