@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { importBusybox, startTestDaemon, type TestDaemon } from './harness.js';
+import { busyboxTarball, importBusybox, startTestDaemon, type TestDaemon } from './harness.js';
 import { api } from './fixtures/api.js';
 import type { ContainerInspect, ContainerSummary, PureEvent } from '../src/api/types.js';
 
@@ -28,6 +28,7 @@ const ok = (args: string[]): string => {
   return r.stdout;
 };
 
+const inspectImage = (ref: string): string => (JSON.parse(ok(['image', 'inspect', ref])) as { id: string }[])[0]!.id;
 const inspect = (ref: string): ContainerInspect => (JSON.parse(ok(['inspect', ref])) as ContainerInspect[])[0]!;
 
 async function waitFor(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
@@ -181,6 +182,18 @@ void describe('events', () => {
       'volume destroy ev-vol',
       'network destroy ev-net',
     ]);
+  });
+
+  void test('image events: import, tag, untag and delete carry the image id and the reference', async () => {
+    const since = new Date().toISOString();
+    ok(['import', await busyboxTarball(), 'ev-img:1']);
+    const imageId = inspectImage('ev-img:1');
+    ok(['tag', 'ev-img:1', 'ev-img:2']);
+    ok(['rmi', 'ev-img:2']);
+    ok(['rmi', 'ev-img:1']);
+    const got = events(['--since', since, '--until', new Date().toISOString(), '--filter', 'type=image']);
+    assert.deepEqual(got.map((e) => `${e.action} ${e.attributes.name}`), ['import ev-img:1', 'tag ev-img:2', 'untag ev-img:2', 'untag ev-img:1', 'delete ev-img:1']);
+    assert.ok(got.every((e) => e.id === imageId));
   });
 
   void test('bad event queries are refused with the value', async () => {
