@@ -93,6 +93,19 @@ void describe('health checks', () => {
     ok(['rm', '-f', 'hc-api']);
   });
 
+  void test('the image HEALTHCHECK applies; request flags override it field by field; --no-healthcheck turns it off', async () => {
+    ok(['import', '--change', 'HEALTHCHECK --interval=150ms --retries=5 CMD test -e /tmp/ready', '--change', 'CMD ["sleep", "1000"]', await busyboxTarball(), 'hc-image:1']);
+    ok(['run', '-d', '--name', 'hc-img', '--network', 'none', '--health-retries', '1', 'hc-image:1']);
+    assert.deepEqual(inspect('hc-img').config.healthcheck, { test: ['CMD-SHELL', 'test -e /tmp/ready'], intervalMs: 150, timeoutMs: 30_000, startPeriodMs: 0, retries: 1 });
+    await waitFor('unhealthy after one failure (retries from the request)', () => inspect('hc-img').state.health?.status === 'unhealthy');
+    ok(['exec', 'hc-img', 'touch', '/tmp/ready']);
+    await waitFor('healthy (the image test)', () => inspect('hc-img').state.health?.status === 'healthy');
+    ok(['create', '--name', 'hc-off', '--no-healthcheck', 'hc-image:1']);
+    assert.equal(inspect('hc-off').config.healthcheck, undefined);
+    ok(['rm', '-f', 'hc-img', 'hc-off']);
+    ok(['rmi', 'hc-image:1']);
+  });
+
   void test('a probe past its timeout is killed in the container and counts as a failure', async () => {
     ok(['run', '-d', '--name', 'hc-slow', '--network', 'none', '--health-cmd', 'sleep 77', '--health-timeout', '300ms', '--health-interval', '200ms', '--health-retries', '1', 'busybox', 'sleep', '1000']);
     await waitFor('unhealthy', () => inspect('hc-slow').state.health?.status === 'unhealthy');

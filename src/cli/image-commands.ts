@@ -44,7 +44,7 @@ export function registerImageCommands(program: Command, ctx: CliContext): void {
 function addImport(cmd: Command, ctx: CliContext): void {
   cmd
     .description('make an image from a root filesystem tarball (FILE, or - for stdin); prints its id')
-    .option('-c, --change <instruction>', 'apply a Dockerfile instruction to the config (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL); repeatable', collect)
+    .option('-c, --change <instruction>', 'apply a Dockerfile instruction to the config (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL, HEALTHCHECK); repeatable', collect)
     .argument('<file>', 'tarball of a root filesystem, or - to read it from stdin')
     .argument('<reference>', 'name[:tag] for the new image')
     .action(async (file: string, ref: string, opts: { change?: string[] }) => {

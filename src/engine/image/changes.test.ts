@@ -22,3 +22,18 @@ void test('unsupported instructions and bad JSON are refused by name', () => {
   assert.throws(() => parseChanges(['CMD ["sh"']), /not a JSON array/);
   assert.throws(() => parseChanges(['EXPOSE http']), /bad port "http"/);
 });
+
+void test('HEALTHCHECK: options as Go durations in nanoseconds, CMD in shell or exec form, NONE', () => {
+  assert.deepEqual(parseChanges(['HEALTHCHECK --interval=5s --timeout=1m30s --start-period=500ms --retries=4 CMD wget -q -O- localhost']).Healthcheck, {
+    Interval: 5e9,
+    Timeout: 90e9,
+    StartPeriod: 5e8,
+    Retries: 4,
+    Test: ['CMD-SHELL', 'wget -q -O- localhost'],
+  });
+  assert.deepEqual(parseChanges(['HEALTHCHECK CMD ["test", "-e", "/ok"]']).Healthcheck, { Test: ['CMD', 'test', '-e', '/ok'] });
+  assert.deepEqual(parseChanges(['HEALTHCHECK NONE']).Healthcheck, { Test: ['NONE'] });
+  assert.throws(() => parseChanges(['HEALTHCHECK --interval=5q CMD true']), /--interval "5q": unknown unit "q"/);
+  assert.throws(() => parseChanges(['HEALTHCHECK --colour=red CMD true']), /bad HEALTHCHECK option --colour=red/);
+  assert.throws(() => parseChanges(['HEALTHCHECK --interval=5s']), /HEALTHCHECK needs CMD command or NONE/);
+});

@@ -1,8 +1,10 @@
 /**
  * `docker import --change`: Dockerfile instructions that set image config fields. Supported as docker does:
- * CMD, ENTRYPOINT (JSON exec form or shell form), ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR.
+ * CMD, ENTRYPOINT (JSON exec form or shell form), ENV, EXPOSE, HEALTHCHECK, LABEL, STOPSIGNAL, USER, VOLUME,
+ * WORKDIR.
  */
 import { InvalidArgument } from '../../errors/index.js';
+import { parseGoDuration } from '../../lib/index.js';
 import type { ImageConfig } from './types.js';
 
 function argv(rest: string, line: string): string[] {
@@ -35,6 +37,31 @@ function pairs(rest: string, line: string): [string, string][] {
     out.push([m[1] ?? '', v.startsWith('"') ? (JSON.parse(v) as string) : v]);
   }
   return out;
+}
+
+const HEALTH_OPTIONS: Record<string, 'Interval' | 'Timeout' | 'StartPeriod'> = { interval: 'Interval', timeout: 'Timeout', 'start-period': 'StartPeriod' };
+
+/**
+ * `HEALTHCHECK [--interval=D] [--timeout=D] [--start-period=D] [--retries=N] CMD command` (exec or shell form)
+ * or `HEALTHCHECK NONE`, as a Dockerfile: durations are Go durations, stored in nanoseconds as Docker's config.
+ */
+function healthcheck(rest: string, line: string): NonNullable<ImageConfig['Healthcheck']> {
+  let t = rest.trim();
+  if (/^NONE$/i.test(t)) return { Test: ['NONE'] };
+  const h: NonNullable<ImageConfig['Healthcheck']> = {};
+  for (let m = /^--([a-z-]+)=(\S+)\s+/.exec(t); m; m = /^--([a-z-]+)=(\S+)\s+/.exec(t)) {
+    const [whole, name = '', value = ''] = m;
+    t = t.slice(whole.length);
+    const field = HEALTH_OPTIONS[name];
+    if (field) h[field] = Math.round(parseGoDuration(value, `--change "${line}": --${name}`) * 1e6);
+    else if (name === 'retries' && /^\d+$/.test(value)) h.Retries = Number(value);
+    else throw new InvalidArgument(`invalid --change "${line}": bad HEALTHCHECK option --${name}=${value}`);
+  }
+  const cmd = /^CMD\s+([\s\S]+)$/i.exec(t)?.[1]?.trim();
+  if (!cmd) throw new InvalidArgument(`invalid --change "${line}": HEALTHCHECK needs CMD command or NONE`);
+  const exec = argv(cmd, line);
+  h.Test = cmd.startsWith('[') ? ['CMD', ...exec] : ['CMD-SHELL', cmd];
+  return h;
 }
 
 export function parseChanges(lines: readonly string[]): Partial<ImageConfig> {
@@ -76,8 +103,11 @@ export function parseChanges(lines: readonly string[]): Partial<ImageConfig> {
       case 'STOPSIGNAL':
         c.StopSignal = rest.trim();
         break;
+      case 'HEALTHCHECK':
+        c.Healthcheck = healthcheck(rest, line);
+        break;
       default:
-        throw new InvalidArgument(`invalid --change "${line}": ${m[1] ?? ''} is not supported (use CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR)`);
+        throw new InvalidArgument(`invalid --change "${line}": ${m[1] ?? ''} is not supported (use CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR)`);
     }
   }
   return c;
