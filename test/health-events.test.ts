@@ -197,6 +197,14 @@ void describe('events', () => {
     ]);
   });
 
+  void test('a container joining its network at start and leaving it at exit publishes network connect and disconnect', () => {
+    const since = new Date().toISOString();
+    const id = ok(['run', '-d', '--name', 'ev-net-c', 'busybox', 'sleep', '1000']).trim();
+    ok(['rm', '-f', 'ev-net-c']);
+    const got = events(['--since', since, '--until', new Date().toISOString(), '--filter', 'type=network']);
+    assert.deepEqual(got.map((e) => `${e.action} ${e.attributes.name} ${e.attributes.container === id}`), ['connect bridge true', 'disconnect bridge true']);
+  });
+
   void test('image events: import, tag, untag and delete carry the image id and the reference', async () => {
     const since = new Date().toISOString();
     ok(['import', await busyboxTarball(), 'ev-img:1']);

@@ -109,12 +109,23 @@ export class NetworkService {
     checkContainerNetworking(this, config);
   }
 
-  attach(input: AttachInput): Promise<{ netnsPath: string } | null> {
-    return this.attacher.attach(input);
+  /** Join the container's networks at its start; a connect event for each, as Docker's. */
+  async attach(input: AttachInput): Promise<{ netnsPath: string } | null> {
+    const joined = await this.attacher.attach(input);
+    for (const e of this.repo.endpoints({ containerId: input.id })) this.#publishFor(e.network, 'connect', input.id);
+    return joined;
   }
 
-  detach(id: string): Promise<void> {
-    return this.attacher.detach(id);
+  /** Leave them at its exit; a disconnect event for each endpoint it had (none on a repeated detach). */
+  async detach(id: string): Promise<void> {
+    const had = this.repo.endpoints({ containerId: id }).map((e) => e.network);
+    await this.attacher.detach(id);
+    for (const name of had) this.#publishFor(name, 'disconnect', id);
+  }
+
+  #publishFor(name: string, action: 'connect' | 'disconnect', container: string): void {
+    const n = this.repo.get(name);
+    if (n) this.#publish(n, action, container);
   }
 
   forget(id: string): void {
