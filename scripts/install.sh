@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(runc conmon containernetworking-plugins catatonit tini busybox-static iproute2 iptables socat attr
-      skopeo docker-registry uidmap util-linux coreutils tar procps debootstrap zstd openssl)
+      skopeo docker-registry uidmap util-linux coreutils tar procps debootstrap zstd openssl
+      python3 make g++)  # the last three: native npm addons (better-sqlite3, zstd-napi) compile when no prebuilt binary can be fetched
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
