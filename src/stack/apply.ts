@@ -7,6 +7,7 @@
  *   → per service, dependencies first:
  *        wait for each dependency's condition (events, no polling)
  *        → remove surplus replicas → recreate (stop, remove, create) / create → connect extra networks → start
+ *        (a kept container whose depends_on names a recreated dependency with `restart: true` is restarted)
  *   → with --wait: every planned container running, healthy, or exited 0
  *
  * A failure stops the run and is reported; what was made before it stays (Compose's behaviour). Each engine
@@ -75,11 +76,15 @@ export async function applyPlan(ctx: ApplyContext, project: StackProject, plan: 
   await ensureNetworks(ctx, project, plan);
   ensureVolumes(ctx, project, plan);
   const started: { service: string; id: string }[] = [];
+  const recreated = new Set<string>();
   for (const sp of plan.services) {
     abortIfGone(ctx);
     const svc = project.services[sp.service];
     if (!svc) continue;
     await waitForDependencies(ctx, project, sp.service);
+    if (sp.steps.some((st) => st.action === 'recreate')) recreated.add(sp.service);
+    // depends_on.restart: a kept container restarts when a dependency it names so was recreated
+    const restartKept = Object.entries(svc.dependsOn).some(([dep, d]) => d.restart && recreated.has(dep));
     const toStart: { id: string; name: string }[] = [];
     for (const step of sp.steps) {
       abortIfGone(ctx);
@@ -108,6 +113,13 @@ export async function applyPlan(ctx: ApplyContext, project: StackProject, plan: 
           toStart.push({ id: step.id, name: step.name });
           break;
         case 'keep':
+          if (restartKept) {
+            progress(ctx, 'container', step.name, 'stopping', 'a dependency was recreated');
+            await ctx.engine.containers.stop(step.id, svc.stopGracePeriodS);
+            progress(ctx, 'container', step.name, 'stopped');
+            toStart.push({ id: step.id, name: step.name });
+            break;
+          }
           progress(ctx, 'container', step.name, 'running', 'unchanged');
           started.push({ service: sp.service, id: step.id });
           break;
