@@ -2,7 +2,9 @@
  * GET /v1/events: the daemon's events as NDJSON, one PureEvent a line. With `since`, the kept past events
  * from that time come first (the bus keeps the last 1024 of this daemon run); then live ones as they are
  * published, until `until` (if given) or until the client goes away. The subscription is taken before the
- * past events are read, and events are deduplicated by `seq`, so none falls between the two.
+ * past events are read, and events are deduplicated by `seq`, so none falls between the two. A client that
+ * stops reading while more than MAX_BEHIND events pile up for it is dropped (its stream ends), as Docker drops
+ * slow event subscribers, so it cannot make the daemon hold an unbounded queue.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
@@ -11,6 +13,8 @@ import { InvalidArgument } from '../../errors/index.js';
 import { matchesEvent, parseEventFilters, type EventBus } from '../../engine/events/index.js';
 import { EventsQuery } from '../schemas.js';
 import type { PureEvent } from '../types.js';
+
+const MAX_BEHIND = 4096;
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -33,18 +37,19 @@ export function eventRoutes(bus: EventBus, opts: { now?: () => number } = {}) {
 
       const live: PureEvent[] = [];
       let wake: (() => void) | undefined;
+      let closed = false;
       const unsubscribe = bus.subscribe((e) => {
         live.push(e);
+        if (live.length > MAX_BEHIND) stop();
         wake?.();
       });
-      let closed = false;
       let timer: NodeJS.Timeout | undefined;
-      const stop = () => {
+      function stop(): void {
         closed = true;
         unsubscribe();
         clearTimeout(timer);
         wake?.();
-      };
+      }
       req.raw.on('close', stop);
       if (until !== undefined) timer = setTimeout(stop, Math.max(0, until - now() + 1));
       const past = since === undefined ? [] : bus.recent(new Date(since).toISOString());
