@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../state/index.js';
 import { ContainerService } from './service.js';
 import { recoverContainers } from './recovery.js';
+import { EventBus } from '../events/index.js';
 import type { CgroupPort, MonitorPort, RuntimePort, RuntimeState, SnapshotPort, SpecPort } from './ports.js';
 
 function fakes(root: string) {
@@ -79,9 +80,10 @@ async function world() {
   const root = await mkdtemp(join(tmpdir(), 'pure-svc-'));
   const f = fakes(root);
   const db = openDatabase(join(root, 'state.db'));
-  const svc = new ContainerService({ root, db, ...f, resolvConf: '/dev/null' });
+  const bus = new EventBus();
+  const svc = new ContainerService({ root, db, ...f, resolvConf: '/dev/null', events: bus });
   svc.watch();
-  return { root, f, db, svc, async done() { svc.close(); db.close(); await rm(root, { recursive: true, force: true }); } };
+  return { root, f, db, svc, bus, async done() { svc.close(); db.close(); await rm(root, { recursive: true, force: true }); } };
 }
 
 void test('start runs conmon create then runtime start; an exit is recorded and runc state released', async () => {
@@ -141,6 +143,25 @@ void test('recovery keeps a running container, records one that exited while awa
     assert.equal(w.svc.inspect(died).state.exitCode, 9);
     assert.deepEqual(report.orphans, ['runc:orphan']);
     assert.equal(w.f.states.has('orphan'), false);
+  } finally {
+    await w.done();
+  }
+});
+
+void test('each action publishes its container event with the labels, name and image as attributes', async () => {
+  const w = await world();
+  try {
+    const { id } = await w.svc.create({ image: 'busybox', name: 'ev1', labels: { tier: 'front', name: 'shadowed' } });
+    await w.svc.start(id);
+    await w.svc.pause(id);
+    await w.svc.unpause(id);
+    await w.svc.stop(id, 1); // the fake runtime exits at once on any kill
+    await w.svc.remove(id);
+    const mine = w.bus.recent().filter((e) => e.id === id);
+    assert.deepEqual(mine.map((e) => e.action), ['create', 'start', 'pause', 'unpause', 'kill', 'die', 'stop', 'destroy']);
+    assert.deepEqual(mine[0]?.attributes, { tier: 'front', name: 'ev1', image: 'busybox' });
+    assert.deepEqual(mine.find((e) => e.action === 'die')?.attributes, { tier: 'front', name: 'ev1', image: 'busybox', exitCode: '137', oomKilled: 'false' });
+    assert.equal(mine.find((e) => e.action === 'kill')?.attributes.signal, 'SIGTERM');
   } finally {
     await w.done();
   }
