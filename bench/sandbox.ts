@@ -1,12 +1,15 @@
 /**
  * Sandbox jobs, request to result: `sh -c 'echo hi'` submitted through the API (POST /v1/jobs?wait) on a warm
  * pool, cold (warm: false), against `docker run --rm --network none IMG sh -c 'echo hi'`, interleaved; then
- * jobs per second with 1, 2, 4, 8 clients submitting back to back. Starts its own daemon on temp roots.
+ * jobs per second with 1, 2, 4, 8 clients submitting back to back, with the CPU each job cost (the daemon and
+ * everything it started and reaped: runc, the sandboxes' processes, mount/umount; from /proc/<daemon>/stat) and
+ * the machine's CPU busy share meanwhile (/proc/stat: the host is shared, so other work shows there too).
+ * Starts its own daemon on temp roots.
  *
  *   npx tsx bench/sandbox.ts [--runs 40] [--jobs 80]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir, cpus, totalmem, release } from 'node:os';
@@ -34,6 +37,24 @@ function post(socket: string, path: string, body: unknown): Promise<{ status: nu
     req.on('error', rej);
     req.end(data);
   });
+}
+
+const TICK_MS = 10; // USER_HZ 100
+
+/** CPU of a process, ms: its own (utime + stime) and its waited-for children's (cutime + cstime). */
+function processCpuMs(pid: number): { own: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields 14..17 of proc(5); f[0] is field 3
+  return { own: (Number(f[11]) + Number(f[12])) * TICK_MS, children: (Number(f[13]) + Number(f[14])) * TICK_MS };
+}
+
+/** [busy, total] jiffies of the whole machine. */
+function machineTicks(): [number, number] {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  return [total - idle, total];
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -91,11 +112,13 @@ async function main(): Promise<void> {
       if (xs.length === 0) continue;
       console.log(`| ${name} | ${pct(xs, 50).toFixed(1)} | ${pct(xs, 90).toFixed(1)} | ${pct(xs, 99).toFixed(1)} | ${Math.max(...xs).toFixed(1)} | ${(pct(xs, 50) / dockerP50).toFixed(3)} |`);
     }
-    console.log(`\n| clients | jobs | seconds | jobs/s | warm hits |`);
-    console.log('| ---: | ---: | ---: | ---: | ---: |');
+    console.log(`\n| clients | jobs | seconds | jobs/s | warm hits | CPU ms per job: daemon + children (runc, sandboxes, mount) | machine CPU busy |`);
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const c of [1, 2, 4, 8]) {
       let next = 0;
       let warmHits = 0;
+      const cpu0 = processCpuMs(daemon.pid ?? 0);
+      const [busy0, total0] = machineTicks();
       const t = process.hrtime.bigint();
       await Promise.all(
         Array.from({ length: c }, async () => {
@@ -108,8 +131,15 @@ async function main(): Promise<void> {
         }),
       );
       const s = Number(process.hrtime.bigint() - t) / 1e9;
-      console.log(`| ${c} | ${JOBS} | ${s.toFixed(2)} | ${(JOBS / s).toFixed(1)} | ${warmHits} |`);
-      await new Promise((r) => setTimeout(r, 2000));
+      // the sandboxes of the last jobs are destroyed in the background: let that finish before counting
+      await new Promise((r) => setTimeout(r, 1000));
+      const cpu1 = processCpuMs(daemon.pid ?? 0);
+      const own = (cpu1.own - cpu0.own) / JOBS;
+      const children = (cpu1.children - cpu0.children) / JOBS;
+      const [busy1, total1] = machineTicks();
+      const busyShare = (busy1 - busy0) / (total1 - total0);
+      console.log(`| ${c} | ${JOBS} | ${s.toFixed(2)} | ${(JOBS / s).toFixed(1)} | ${warmHits} | ${own.toFixed(0)} + ${children.toFixed(0)} = ${(own + children).toFixed(0)} | ${(busyShare * 100).toFixed(0)} % |`);
+      await new Promise((r) => setTimeout(r, 1000));
     }
   } finally {
     daemon.kill('SIGTERM');

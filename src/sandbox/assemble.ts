@@ -93,10 +93,10 @@ export async function openSandbox(o: SandboxOptions): Promise<SandboxSystem> {
   await reconcile(driver, env, rootfs, o);
   for (const id of await readdir(workspaceRoot)) await rm(join(workspaceRoot, id), { recursive: true, force: true });
 
-  const create = async (profile: SandboxProfile, fs: string, readOnlyBinds: ReadOnlyBind[] = []): Promise<Sandbox> => {
+  const create = async (profile: SandboxProfile, fs: string, readOnlyBinds: ReadOnlyBind[] = [], background = false): Promise<Sandbox> => {
     const sb = new Sandbox(`sbx-${randomBytes(6).toString('hex')}`, profile, env);
     try {
-      await sb.create(fs, { readOnlyBinds });
+      await sb.create(fs, { readOnlyBinds, background });
       return sb;
     } catch (e) {
       await sb.destroy();
@@ -106,7 +106,7 @@ export async function openSandbox(o: SandboxOptions): Promise<SandboxSystem> {
   const pool = new SandboxPool({
     size: o.poolSize ?? 2,
     ...(o.poolIdleMs !== undefined ? { idleMs: o.poolIdleMs } : {}),
-    create,
+    create: (profile, fs) => create(profile, fs, [], true),
     discard: (sb) => sb.destroy(),
     ...(o.onError ? { onError: o.onError } : {}),
   });
@@ -114,7 +114,7 @@ export async function openSandbox(o: SandboxOptions): Promise<SandboxSystem> {
     resolveImage: o.resolveImage,
     rootfs,
     pool,
-    createSandbox: create,
+    createSandbox: (profile, fs, binds) => create(profile, fs, binds),
     defaultImage: o.defaultImage ?? 'busybox',
     workspaceRoot,
     hasNetwork: o.network !== undefined,

@@ -3,8 +3,11 @@
  * launcher waiting for "go" — so a job pays only for writing its files and one line to a pipe.
  *
  * A pool comes into being the first time a job asks for its profile (that job runs cold), or when the daemon
- * pre-warms it. Each taken sandbox is replaced in the background, one creation at a time per pool, off the
- * critical path; a pool nobody used for `idleMs` is emptied. `size` 0 turns pools off: every job runs cold.
+ * pre-warms it. A taken sandbox is replaced in the background once the job that took it (or missed) has its
+ * result (`replenish`), one creation at a time per pool, off the critical path: on a 2-core host a `runc run`
+ * started next to the job would take half the CPU the job is waiting for (the refill's runc also runs at a
+ * lower priority, see Sandbox.create). A pool nobody used for `idleMs` is emptied. `size` 0 turns pools off:
+ * every job runs cold.
  */
 import type { Sandbox } from './sandbox.js';
 import { profileKey, type SandboxProfile } from './limits.js';
@@ -62,7 +65,10 @@ export class SandboxPool {
     return this.o.size > 0 && !this.closed;
   }
 
-  /** A ready sandbox for `profile`, or undefined (the caller runs cold). Schedules a refill either way. */
+  /**
+   * A ready sandbox for `profile`, or undefined (the caller runs cold). The caller calls replenish(profile)
+   * once its job has a result: the refill waits until then.
+   */
   take(profile: SandboxProfile, rootfs: string): Sandbox | undefined {
     if (!this.enabled) return undefined;
     const key = profileKey(profile);
@@ -79,8 +85,13 @@ export class SandboxPool {
     const sb = pool.ready.shift();
     if (sb) this.hits++;
     else this.misses++;
-    this.refill(pool);
     return sb;
+  }
+
+  /** A job that called take(profile) is done: refill that pool now (no-op when it is full or gone). */
+  replenish(profile: SandboxProfile): void {
+    const pool = this.pools.get(profileKey(profile));
+    if (pool && this.enabled) this.refill(pool);
   }
 
   /** Start keeping `profile` warm now (daemon start). */

@@ -4,7 +4,7 @@
  * time, output bytes) → finish (counters, kill, drain) → verdict → collect → destroy (in the background,
  * off the caller's critical path; `drain()` waits for it).
  */
-import { writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import { constants as osConstants, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { FailedPrecondition, messageOf } from '../errors/index.js';
@@ -93,13 +93,18 @@ export class JobRunner {
     const { limits, image, profile } = this.checkStep(req);
     const t0 = this.now();
     let sb: Sandbox | undefined;
+    let pooled = false;
     try {
       const rootfs = await this.d.rootfs.rootfs(image);
       const binds = o.readOnlyBinds ?? [];
-      const warm = req.warm === false || binds.length > 0 ? undefined : this.d.pool.take(profile, rootfs);
+      pooled = req.warm !== false && binds.length === 0;
+      const warm = pooled ? this.d.pool.take(profile, rootfs) : undefined;
+      warm?.foreground();
       sb = warm ?? (await this.d.createSandbox(profile, rootfs, binds));
-      await writeFile(join(sb.ctlDir, 'job.sh'), jobScript({ command: req.command, env: req.env ?? [], workdir: req.workdir }), { mode: 0o644 });
-      if (req.stdin) await writeFile(join(sb.ctlDir, 'stdin'), Buffer.from(req.stdin, 'base64'), { mode: 0o644 });
+      // synchronous on purpose: two small writes from memory to the page cache take microseconds, while the
+      // async ones queue in libuv's 4-thread pool behind other sandboxes' teardown and refill
+      writeFileSync(join(sb.ctlDir, 'job.sh'), jobScript({ command: req.command, env: req.env ?? [], workdir: req.workdir }), { mode: 0o644 });
+      if (req.stdin) writeFileSync(join(sb.ctlDir, 'stdin'), Buffer.from(req.stdin, 'base64'), { mode: 0o644 });
       await placeFiles(sb.tmpfsDir, req.files ?? [], sb.jobHostUid);
       const result = await this.execute(sb, req, limits, warm !== undefined);
       if (o.keepWork) await o.keepWork(join(sb.tmpfsDir, 'work'));
@@ -109,6 +114,8 @@ export class JobRunner {
       return internalError(messageOf(e), this.now() - t0);
     } finally {
       if (sb) this.track(sb.destroy());
+      // the pool's replacement starts once this job has its result, not next to it
+      if (pooled) this.d.pool.replenish(profile);
     }
   }
 

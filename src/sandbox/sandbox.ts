@@ -18,6 +18,8 @@
  * the monitor conmon is for has nothing to keep.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -101,6 +103,7 @@ export class Sandbox {
   /** This sandbox's host id range, from create() until destroy() has removed everything. */
   ids?: HostIdRange;
   private networked = false;
+  private background = false;
   private child?: ChildProcess;
   private out: Buffer[] = [];
   private err: Buffer[] = [];
@@ -136,7 +139,7 @@ export class Sandbox {
   }
 
   /** Build the sandbox up to a waiting launcher. On failure the caller must still call destroy(). */
-  async create(rootfs: string, extra: { readOnlyBinds?: { source: string; destination: string }[] } = {}): Promise<void> {
+  async create(rootfs: string, extra: { readOnlyBinds?: { source: string; destination: string }[]; background?: boolean } = {}): Promise<void> {
     // the range is released by destroy() only, after every process that could use it is dead
     const ids = this.env.ids.acquire();
     this.ids = ids;
@@ -177,10 +180,15 @@ export class Sandbox {
     const pidFile = join(this.dir, 'init.pid');
     const d = this.env.driver;
     // runc hands its own stdio (and fd 3, --preserve-fds 1) to pid 1 as they are: our pipes.
-    const child = spawn(d.binary, [...d.globalArgs, 'run', '--bundle', bundle, '--pid-file', pidFile, '--preserve-fds', '1', this.id], {
+    const runcArgs = [...d.globalArgs, 'run', '--bundle', bundle, '--pid-file', pidFile, '--preserve-fds', '1', this.id];
+    // a warm pool's creation yields the CPU to running jobs: runc run, every thread of it and the runc init
+    // and launcher it starts, at nice 10 (nice(1) execs runc: same pid); foreground() undoes it when a job takes it
+    const background = extra.background === true;
+    const child = spawn(background ? 'nice' : d.binary, background ? ['-n', String(BACKGROUND_NICE), d.binary, ...runcArgs] : runcArgs, {
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     });
     this.child = child;
+    this.background = background;
     child.stdin?.on('error', () => undefined);
     const exited = new Promise<number>((resolve) => {
       child.once('error', () => resolve(-1));
@@ -246,6 +254,17 @@ export class Sandbox {
       this.overflow[which] = true;
       caps.onOverflow();
     }
+  }
+
+  /**
+   * A warm sandbox was taken for a job: its launcher (whose children will be the job) and runc run (which
+   * tears pid 1 down at the job's end, on the job's critical path) go back to the normal priority.
+   */
+  foreground(): void {
+    if (!this.background) return;
+    this.background = false;
+    renice(this.pid, 0);
+    renice(this.child?.pid, 0);
   }
 
   /** Let the launcher run the job whose job.sh and stdin are already in ctlDir. */
@@ -329,6 +348,26 @@ export class Sandbox {
       // every process of the sandbox is dead by now (pid 1 killed, runc run gone or deleted)
       if (this.ids) this.env.ids.release(this.ids);
       this.ids = undefined;
+    }
+  }
+}
+
+const BACKGROUND_NICE = 10;
+
+/** setpriority(2) for every thread of a process (it is per thread on Linux; runc is a Go program). */
+function renice(pid: number | undefined, nice: number): void {
+  if (pid === undefined || pid <= 0) return;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return; // gone
+  }
+  for (const tid of tids) {
+    try {
+      setPriority(Number(tid), nice);
+    } catch {
+      // the thread ended meanwhile
     }
   }
 }
