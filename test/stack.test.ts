@@ -177,6 +177,7 @@ void test('scale adds and removes replicas (highest first) without touching the 
   const before = containersOf('st-order');
   const r = d.pure(['scale', '-f', file, '-p', 'st-order', 'worker=3'], { timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /init|web-1 {2}(Created|Started|Recreated)/, 'the other services are left alone (web is only awaited)');
   const scaled = containersOf('st-order');
   assert.ok(scaled.has('st-order-worker-3'));
   for (const n of ['web-1', 'worker-1', 'worker-2']) assert.equal(scaled.get(`st-order-${n}`), before.get(`st-order-${n}`));

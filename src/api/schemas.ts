@@ -182,6 +182,7 @@ export const StackUpBody = Type.Object(
   {
     ...StackSourceFields,
     services: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    noDeps: Type.Optional(Type.Boolean()),
     forceRecreate: Type.Optional(Type.Boolean()),
     noRecreate: Type.Optional(Type.Boolean()),
     removeOrphans: Type.Optional(Type.Boolean()),

@@ -484,6 +484,8 @@ export interface StackSourceBody {
 export interface StackUpRequest extends StackSourceBody {
   /** Only these services and what they depend on; default all enabled ones. */
   services?: string[];
+  /** With services: not what they depend on (whose conditions are still awaited). */
+  noDeps?: boolean;
   forceRecreate?: boolean;
   noRecreate?: boolean;
   removeOrphans?: boolean;

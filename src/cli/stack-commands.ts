@@ -100,6 +100,7 @@ async function projectContainers(ctx: CliContext, name: string, services: readon
 
 interface UpFlags extends ProjectFlags {
   detach?: boolean;
+  deps: boolean;
   wait?: boolean;
   waitTimeout?: string;
   forceRecreate?: boolean;
@@ -117,6 +118,7 @@ async function up(ctx: CliContext, services: string[], f: UpFlags): Promise<void
   const body = {
     ...source,
     ...(services.length > 0 ? { services } : {}),
+    ...(f.deps === false ? { noDeps: true } : {}),
     ...(f.forceRecreate ? { forceRecreate: true } : {}),
     ...(f.recreate === false ? { noRecreate: true } : {}),
     ...(f.removeOrphans ? { removeOrphans: true } : {}),
@@ -163,6 +165,7 @@ function addVerbs(parent: Command, ctx: CliContext, verbs: ReadonlySet<string>):
     .option('--force-recreate', 'recreate containers even if their configuration is unchanged')
     .option('--no-recreate', 'keep existing containers even if their configuration changed')
     .option('--remove-orphans', 'remove containers of services that are no longer in the file')
+    .option('--no-deps', 'with SERVICE...: leave the services they depend on as they are')
     .argument('[service...]', 'only these services (and what they depend on)')
     .action(async (services: string[], _o: unknown, cmd: Command) => up(ctx, services, cmd.optsWithGlobals<UpFlags>()));
 

@@ -38,6 +38,8 @@ export interface UpOptions {
   timeoutS?: number;
   /** Replicas per service instead of the file's. */
   scale?: Readonly<Record<string, number>>;
+  /** Converge only the named services, not what they depend on (their dependencies' conditions are still awaited). */
+  noDeps?: boolean;
 }
 
 export interface DownOptions {
@@ -78,7 +80,8 @@ export class StackService {
       if (!(svc in project.services)) throw new InvalidArgument(`cannot scale "${svc}": no such service (services: ${Object.keys(project.services).join(', ')})`);
       if (!Number.isInteger(n) || n < 0) throw new InvalidArgument(`cannot scale "${svc}" to ${n}: a non-negative integer is required`);
     }
-    const order = this.#o.loader.serviceOrder(project, opts.services?.length ? opts.services : undefined);
+    const named = opts.services?.length ? opts.services : undefined;
+    const order = this.#o.loader.serviceOrder(project, named).filter((svc) => !opts.noDeps || !named || named.includes(svc));
     await this.#locked(project.name, async () => {
       const plan = planUp(project, this.#o.engine.containers.list({ all: true, filters: [`label=${LABEL_PROJECT}=${project.name}`] }), {
         order,
@@ -94,11 +97,14 @@ export class StackService {
     });
   }
 
-  /** Add or remove replicas of the named services; the other services and the kept replicas are left as they are. */
+  /**
+   * Add or remove replicas of the named services; the other services (their dependencies included) and the kept
+   * replicas are left as they are. New replicas still wait for their dependencies' conditions.
+   */
   async scale(source: StackSource, scale: Readonly<Record<string, number>>, r: Reporter): Promise<void> {
     const services = Object.keys(scale);
     if (services.length === 0) throw new InvalidArgument('scale: name at least one SERVICE=REPLICAS');
-    await this.up(source, { services, scale, noRecreate: true }, r);
+    await this.up(source, { services, scale, noRecreate: true, noDeps: true }, r);
   }
 
   /**

@@ -22,7 +22,7 @@ export interface StackApi {
   config(source: StackSource): Promise<{ project: unknown; yaml: string }>;
   up(
     source: StackSource,
-    opts: { services?: string[]; forceRecreate?: boolean; noRecreate?: boolean; removeOrphans?: boolean; wait?: boolean; timeoutS?: number },
+    opts: { services?: string[]; noDeps?: boolean; forceRecreate?: boolean; noRecreate?: boolean; removeOrphans?: boolean; wait?: boolean; timeoutS?: number },
     r: Reporter,
   ): Promise<void>;
   scale(source: StackSource, scale: Record<string, number>, r: Reporter): Promise<void>;
@@ -52,8 +52,8 @@ export function stackRoutes(stacks: StackApi) {
 
     app.post('/stacks/up', { schema: { summary: 'Create or converge a compose project (NDJSON progress)', body: StackUpBody } }, async (req, reply) => {
       const b = req.body as Static<typeof StackUpBody>;
-      const { services, forceRecreate, noRecreate, removeOrphans, wait, timeoutS } = b;
-      const opts = { services, forceRecreate, noRecreate, removeOrphans, wait, timeoutS };
+      const { services, noDeps, forceRecreate, noRecreate, removeOrphans, wait, timeoutS } = b;
+      const opts = { services, noDeps, forceRecreate, noRecreate, removeOrphans, wait, timeoutS };
       return progressStream(reply, (r) => stacks.up(sourceOf(b), opts, r));
     });
 
