@@ -134,6 +134,25 @@ void test('monitor: a timed-out probe is a failure; end stops probing and drops 
   assert.equal(h.runs.length, 1);
 });
 
+void test('monitor: a probe with no verdict (the container stopped running meanwhile) records nothing', async () => {
+  const h = harness({ test: ['CMD', 'true'], intervalMs: 100, retries: 1 }, []);
+  let verdict = false;
+  const monitor = new HealthMonitor({
+    runProbe: async () => (verdict ? { exitCode: 1, output: '' } : null),
+    load: () => h.subject,
+    save: (_id, s) => void (h.subject.health = s),
+    onStatus: (_id, s) => void h.events.push(s),
+    now: h.clock.now,
+    timers: h.clock.timers,
+  });
+  monitor.begin('c');
+  await h.clock.advance(300);
+  assert.deepEqual(h.subject.health, { status: 'starting', failingStreak: 0, log: [] });
+  verdict = true;
+  await h.clock.advance(100);
+  assert.equal(h.subject.health?.status, 'unhealthy');
+});
+
 void test('monitor: a paused container is not probed; a stopped one ends the watch', async () => {
   const h = harness({ test: ['CMD', 'true'], intervalMs: 100 }, []);
   h.monitor.begin('c');

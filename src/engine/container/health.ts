@@ -69,8 +69,11 @@ export interface HealthSubject {
 }
 
 export interface HealthMonitorOptions {
-  /** Run `argv` in the container; must kill it at timeoutMs and then resolve with PROBE_NOT_RUN. */
-  runProbe(id: string, argv: string[], opts: { timeoutMs: number }): Promise<ProbeOutcome>;
+  /**
+   * Run `argv` in the container; must kill it at timeoutMs and then resolve with PROBE_NOT_RUN. null: no
+   * verdict, the container was not running any more (it died or was paused meanwhile): nothing is recorded.
+   */
+  runProbe(id: string, argv: string[], opts: { timeoutMs: number }): Promise<ProbeOutcome | null>;
   load(id: string): HealthSubject | undefined;
   save(id: string, state: HealthState): void;
   /** Called on every status change (starting at a start, healthy, unhealthy). */
@@ -170,13 +173,17 @@ export class HealthMonitor {
     }
     const timeoutMs = check.timeoutMs ?? HEALTH_DEFAULTS.timeoutMs;
     const start = this.#now();
-    let outcome: ProbeOutcome;
+    let outcome: ProbeOutcome | null;
     try {
       outcome = await this.#o.runProbe(id, healthArgv(check.test), { timeoutMs });
     } catch (e) {
       outcome = { exitCode: PROBE_NOT_RUN, output: e instanceof Error ? e.message : String(e) };
     }
     if (!this.#current(id, watch)) return; // stopped meanwhile: the probe says nothing about the new run
+    if (outcome === null) {
+      this.#schedule(id, watch, interval);
+      return;
+    }
     const end = this.#now();
     const now = this.#o.load(id);
     const prev = now?.health ?? { status: 'starting' as const, failingStreak: 0, log: [] };

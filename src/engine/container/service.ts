@@ -568,10 +568,13 @@ export class ContainerService {
     return this.#o.runtime.exec(rec.id, proc, { tty: req.tty ?? false, ...(pidFile ? { pidFile } : {}) });
   }
 
-  /** One health probe, through the exec path (health-probe.ts); not an exec_start event, unlike Docker's. */
-  #probe(id: string, argv: string[], timeoutMs: number): Promise<ProbeOutcome> {
+  /** A health probe (health-probe.ts; no exec_start event). A fail once runc says not running is no verdict (null). */
+  async #probe(id: string, argv: string[], timeoutMs: number): Promise<ProbeOutcome | null> {
     const pidFile = join(this.dir(id), 'health-probe.pid');
-    return runProbe(() => this.#exec(this.resolve(id), { cmd: argv }, pidFile), { timeoutMs, pidFile, cgroupsPath: this.cgroupsPath(id) });
+    const outcome = await runProbe(() => this.#exec(this.resolve(id), { cmd: argv }, pidFile), { timeoutMs, pidFile, cgroupsPath: this.cgroupsPath(id) });
+    if (outcome.exitCode === 0) return outcome;
+    const st = await this.#o.runtime.state(id).catch(() => null);
+    return st?.status === 'running' ? outcome : null;
   }
 
   async openStdin(ref: string): Promise<Writable> {
