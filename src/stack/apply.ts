@@ -5,7 +5,7 @@
  *   → orphans reported (removed with --remove-orphans)
  *   → networks, volumes (labelled with the project and their key)
  *   → per service, dependencies first:
- *        wait for each dependency's condition (events, no polling)
+ *        wait for each dependency's condition (events, no polling) when the service starts anything
  *        → remove surplus replicas → recreate (stop, remove, create) / create → connect extra networks → start
  *        (a kept container whose depends_on names a recreated dependency with `restart: true` is restarted)
  *   → with --wait: every planned container running, healthy, or exited 0
@@ -81,10 +81,13 @@ export async function applyPlan(ctx: ApplyContext, project: StackProject, plan: 
     abortIfGone(ctx);
     const svc = project.services[sp.service];
     if (!svc) continue;
-    await waitForDependencies(ctx, project, sp.service);
     if (sp.steps.some((st) => st.action === 'recreate')) recreated.add(sp.service);
     // depends_on.restart: a kept container restarts when a dependency it names so was recreated
     const restartKept = Object.entries(svc.dependsOn).some(([dep, d]) => d.restart && recreated.has(dep));
+    // dependencies matter only to a service that is about to start something
+    if (restartKept || sp.steps.some((st) => st.action === 'create' || st.action === 'recreate' || st.action === 'start')) {
+      await waitForDependencies(ctx, project, sp.service);
+    }
     const toStart: { id: string; name: string }[] = [];
     for (const step of sp.steps) {
       abortIfGone(ctx);
