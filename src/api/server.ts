@@ -8,6 +8,7 @@ import type { ApiDeps } from './deps.js';
 import { statusOf } from './errors.js';
 import { ExecRegistry } from './exec-registry.js';
 import { OpenApiCollector } from './openapi.js';
+import { lazyValidation } from './lazy-validation.js';
 import { attachUpgradeHandler } from './streams.js';
 import { systemRoutes } from './routes/system.js';
 import { imageRoutes } from './routes/images.js';
@@ -24,7 +25,8 @@ import type { ApiError } from './types.js';
 export const API_VERSION = '1';
 
 export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): FastifyInstance {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 16 * 1024 * 1024, forceCloseConnections: true });
+  // schemas are compiled by a route's first request, not here: an idle daemon keeps no Ajv (lazy-validation.ts)
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 16 * 1024 * 1024, forceCloseConnections: true, schemaController: lazyValidation() });
   const execs = new ExecRegistry();
   const openapi = new OpenApiCollector();
   app.addHook('onRoute', openapi.onRoute);

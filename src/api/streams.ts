@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Writable } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
-import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import type { WebSocketServer, WebSocket, RawData } from 'ws';
 import { codeOf, messageOf } from '../errors/index.js';
 import type { ApiDeps } from './deps.js';
 import type { ExecRegistry } from './exec-registry.js';
@@ -44,7 +44,11 @@ export interface UpgradeHandler {
 }
 
 export function attachUpgradeHandler(deps: ApiDeps, execs: ExecRegistry): UpgradeHandler {
-  const wss = new WebSocketServer({ noServer: true });
+  // ws is loaded by the first upgrade, not by the daemon's start (idle RSS); until then there is no client to close
+  let wss: WebSocketServer | undefined;
+  let loading: Promise<WebSocketServer> | undefined;
+  const server = (): Promise<WebSocketServer> =>
+    (loading ??= import('ws').then(({ WebSocketServer: Server }) => (wss = new Server({ noServer: true }))));
   const handler = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? '/', 'http://pure');
     const attach = /^\/v1\/containers\/([^/]+)\/attach$/.exec(url.pathname);
@@ -53,14 +57,18 @@ export function attachUpgradeHandler(deps: ApiDeps, execs: ExecRegistry): Upgrad
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      if (attach) runAttach(deps, ws, decodeURIComponent(attach[1] ?? ''), url.searchParams.get('logs') === '1');
-      else runExec(deps, execs, ws, exec?.[1] ?? '');
-    });
+    void server().then(
+      (s) =>
+        s.handleUpgrade(req, socket, head, (ws) => {
+          if (attach) runAttach(deps, ws, decodeURIComponent(attach[1] ?? ''), url.searchParams.get('logs') === '1');
+          else runExec(deps, execs, ws, exec?.[1] ?? '');
+        }),
+      () => socket.destroy(),
+    );
   };
   return Object.assign(handler, {
     closeAll: () => {
-      for (const ws of wss.clients) ws.terminate();
+      for (const ws of wss?.clients ?? []) ws.terminate();
     },
   });
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { extract as tarExtract } from 'tar-stream';
 import { InvalidArgument, isPureError } from '../../errors/index.js';
 import { decompressed } from './decompress.js';
 import { LayerWriter } from './layer-writer.js';
@@ -27,6 +26,8 @@ export async function unpackLayer(source: Readable, dir: string, opts: UnpackOpt
   if ((await readdir(dir)).length > 0) throw new InvalidArgument(`cannot unpack a layer into "${dir}": not empty`);
   const tar = await decompressed(source);
   const hash = createHash('sha256');
+  // tar-stream is loaded by the first unpack, not by the daemon's start (idle RSS)
+  const { extract: tarExtract } = await import('tar-stream');
   const extract = tarExtract();
   const writer = new LayerWriter(dir);
 

@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { extract as tarExtract } from 'tar-stream';
 import { InvalidArgument } from '../../errors/index.js';
 import { decompressed } from '../archive/index.js';
 
@@ -27,6 +26,8 @@ export class Bundle {
 
   static async read(source: Readable, dir: string, signal?: AbortSignal): Promise<Bundle> {
     const bundle = new Bundle(dir);
+    // tar-stream is loaded by the first `load`, not by the daemon's start (idle RSS)
+    const { extract: tarExtract } = await import('tar-stream');
     const extract = tarExtract();
     const tar = await decompressed(source);
     let n = 0;

@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pack } from 'tar-stream';
+import type { Pack } from 'tar-stream';
 import { digestHex } from '../content/index.js';
 import type { ImageService } from './image-service.js';
 import { formatReference, parseReference } from './reference.js';
@@ -31,10 +31,14 @@ export function saveImages(images: ImageService, refs: readonly string[], opts: 
     const tag = tagOf(r);
     return { image, tags: tag !== undefined && image.repoTags.includes(tag) ? [tag] : [] };
   });
-  const tar = pack();
-  void write(images, saved, opts.format ?? 'docker', tar).catch((e: unknown) => tar.destroy(e instanceof Error ? e : new Error(String(e))));
-  // tar-stream's pack is a streamx stream: Node's Readable around it is what HTTP replies and pipes expect
-  return Readable.from(tar, { objectMode: false });
+  // tar-stream is loaded by the first save, not by the daemon's start (idle RSS). Its pack is a streamx
+  // stream: Node's Readable around it is what HTTP replies and pipes expect.
+  async function* archive(): AsyncGenerator<Buffer> {
+    const tar = (await import('tar-stream')).pack();
+    void write(images, saved, opts.format ?? 'docker', tar).catch((e: unknown) => tar.destroy(e instanceof Error ? e : new Error(String(e))));
+    yield* tar as AsyncIterable<Buffer>;
+  }
+  return Readable.from(archive(), { objectMode: false });
 }
 
 function tagOf(ref: string): string | undefined {
@@ -46,7 +50,7 @@ function tagOf(ref: string): string | undefined {
   }
 }
 
-async function write(images: ImageService, saved: readonly Saved[], format: 'docker' | 'oci', tar: ReturnType<typeof pack>): Promise<void> {
+async function write(images: ImageService, saved: readonly Saved[], format: 'docker' | 'oci', tar: Pack): Promise<void> {
   const written = new Set<string>();
   const blob = async (digest: string): Promise<string> => {
     const name = `blobs/sha256/${digestHex(digest)}`;
