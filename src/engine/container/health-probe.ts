@@ -15,6 +15,8 @@ import { HEALTH_OUTPUT_LIMIT, PROBE_NOT_RUN, type ProbeOutcome } from './health.
 
 export interface ProbeRunOptions {
   timeoutMs: number;
+  /** Aborting kills the probe as a timeout does (the watch ended: the container or the daemon stops). */
+  signal?: AbortSignal;
   /** Where the runtime writes the probe's host pid (removed before and after). */
   pidFile: string;
   /** The container's cgroup path (`/pure/<id>`): the pid must still be in it to be killed. */
@@ -44,12 +46,16 @@ export async function runProbe(spawn: () => Promise<ChildProcess>, o: ProbeRunOp
   child.stderr?.on('data', take);
   let timedOut = false;
   let reaper: NodeJS.Timeout | undefined;
-  const timer = setTimeout(() => {
+  const kill = (): void => {
+    if (timedOut) return;
     timedOut = true;
     void killProbe(o).finally(() => {
       reaper = setTimeout(() => child.kill('SIGKILL'), o.reapGraceMs ?? 5000);
     });
-  }, o.timeoutMs);
+  };
+  const timer = setTimeout(kill, o.timeoutMs);
+  o.signal?.addEventListener('abort', kill, { once: true });
+  if (o.signal?.aborted) kill();
   try {
     const result = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
       child.once('error', (error) => resolve({ code: null, error }));
@@ -61,6 +67,7 @@ export async function runProbe(spawn: () => Promise<ChildProcess>, o: ProbeRunOp
   } finally {
     clearTimeout(timer);
     clearTimeout(reaper);
+    o.signal?.removeEventListener('abort', kill);
     await rm(o.pidFile, { force: true });
   }
 }
@@ -71,10 +78,7 @@ async function killProbe(o: ProbeRunOptions): Promise<void> {
   if (!Number.isInteger(pid) || pid <= 1) return;
   const cgroups = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
   // one line per hierarchy, "N:controllers:/path"; the exec joins every one of the container's
-  const inContainer = cgroups.split('\n').some((line) => {
-    const path = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
-    return path === o.cgroupsPath || path.endsWith(o.cgroupsPath);
-  });
+  const inContainer = cgroups.split('\n').some((line) => line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1) === o.cgroupsPath);
   if (!inContainer) return;
   try {
     process.kill(pid, 'SIGKILL');

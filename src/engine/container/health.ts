@@ -73,7 +73,7 @@ export interface HealthMonitorOptions {
    * Run `argv` in the container; must kill it at timeoutMs and then resolve with PROBE_NOT_RUN. null: no
    * verdict, the container was not running any more (it died or was paused meanwhile): nothing is recorded.
    */
-  runProbe(id: string, argv: string[], opts: { timeoutMs: number }): Promise<ProbeOutcome | null>;
+  runProbe(id: string, argv: string[], opts: { timeoutMs: number; signal: AbortSignal }): Promise<ProbeOutcome | null>;
   load(id: string): HealthSubject | undefined;
   save(id: string, state: HealthState): void;
   /** Called on every status change (starting at a start, healthy, unhealthy). */
@@ -92,6 +92,8 @@ const realTimers: HealthTimers = {
 
 interface Watch {
   timer: unknown;
+  /** Aborted by end(): kills the probe in flight (the container stops, or the daemon does). */
+  abort: AbortController;
   /** Bumped by every begin/end: a probe that finishes for an older watch is dropped. */
   generation: number;
 }
@@ -131,17 +133,18 @@ export class HealthMonitor {
       this.#o.save(id, next);
       if (prev?.status !== 'starting') this.#o.onStatus(id, 'starting');
     }
-    const watch: Watch = { timer: undefined, generation: ++this.#generation };
+    const watch: Watch = { timer: undefined, abort: new AbortController(), generation: ++this.#generation };
     this.#watches.set(id, watch);
     this.#schedule(id, watch, check.intervalMs ?? HEALTH_DEFAULTS.intervalMs);
   }
 
-  /** Stop probing (the container stopped or is removed). A probe in flight is left to finish and dropped. */
+  /** Stop probing (the container stopped or is removed, the daemon stops); a probe in flight is killed and dropped. */
   end(id: string): void {
     const w = this.#watches.get(id);
     if (!w) return;
     this.#timers.clearTimeout(w.timer);
     this.#watches.delete(id);
+    w.abort.abort();
   }
 
   close(): void {
@@ -175,7 +178,7 @@ export class HealthMonitor {
     const start = this.#now();
     let outcome: ProbeOutcome | null;
     try {
-      outcome = await this.#o.runProbe(id, healthArgv(check.test), { timeoutMs });
+      outcome = await this.#o.runProbe(id, healthArgv(check.test), { timeoutMs, signal: watch.abort.signal });
     } catch (e) {
       outcome = { exitCode: PROBE_NOT_RUN, output: e instanceof Error ? e.message : String(e) };
     }

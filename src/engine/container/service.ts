@@ -87,7 +87,7 @@ export class ContainerService {
     this.repo = new ContainerRepository(opts.db);
     this.events.setMaxListeners(0);
     this.health = new HealthMonitor({
-      runProbe: (id, argv, o) => this.#probe(id, argv, o.timeoutMs),
+      runProbe: (id, argv, o) => this.#probe(id, argv, o),
       load: (id) => {
         const r = this.repo.get(id);
         return r && { status: r.status, startedAt: r.startedAt, healthcheck: r.config.healthcheck, health: r.health };
@@ -569,9 +569,9 @@ export class ContainerService {
   }
 
   /** A health probe (health-probe.ts; no exec_start event). A fail once runc says not running is no verdict (null). */
-  async #probe(id: string, argv: string[], timeoutMs: number): Promise<ProbeOutcome | null> {
+  async #probe(id: string, argv: string[], o: { timeoutMs: number; signal: AbortSignal }): Promise<ProbeOutcome | null> {
     const pidFile = join(this.dir(id), 'health-probe.pid');
-    const outcome = await runProbe(() => this.#exec(this.resolve(id), { cmd: argv }, pidFile), { timeoutMs, pidFile, cgroupsPath: this.cgroupsPath(id) });
+    const outcome = await runProbe(() => this.#exec(this.resolve(id), { cmd: argv }, pidFile), { ...o, pidFile, cgroupsPath: this.cgroupsPath(id) });
     if (outcome.exitCode === 0) return outcome;
     const st = await this.#o.runtime.state(id).catch(() => null);
     return st?.status === 'running' ? outcome : null;
