@@ -23,7 +23,9 @@ function call(method: string, path: string, body?: unknown): Promise<{ status: n
     const req = request({ socketPath: d.socket, method, path, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text }));
+      // NDJSON answers (logs, events, stack actions) stay text
+      const isJson = (res.headers['content-type'] ?? '').startsWith('application/json');
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: isJson ? JSON.parse(text) : text }));
     });
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
