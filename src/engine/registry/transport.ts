@@ -234,7 +234,7 @@ async function challengeOf(res: Response): Promise<Challenge[]> {
   return parseChallenges(Array.isArray(header) ? header.join(', ') : (header ?? ''));
 }
 
-/** The `--registry-ca` file: PEM certificates, refused with the reason at daemon start rather than at first pull. */
+/** The `--registry-ca` file: PEM certificates; a missing or non-PEM file is refused with the reason when the client is made. */
 function readCaFile(file: string): string {
   let text: string;
   try {
