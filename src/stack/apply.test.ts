@@ -220,3 +220,22 @@ void test('depends_on restart: true restarts a kept dependent when its dependenc
   await applyPlan({ engine: fake.port(), loader, events: bus, emit: () => undefined }, p2, planUp(p2, fake.port().containers.list(), { order: ['db', 'app', 'side'] }));
   assert.deepEqual(fake.calls, ['stop p-db-1', 'remove p-db-1', 'create p-db-1', 'start p-db-1', 'stop p-app-1', 'start p-app-1']);
 });
+
+void test('up --wait: a container that never turns healthy times out naming it; healthy and exited-0 ones are ready', async () => {
+  const bus = new EventBus();
+  const fake = new FakeEngine(bus);
+  const p = project(service('db', { healthcheck: { test: ['CMD', 'true'] } }), service('once'));
+  const lines: StackLine[] = [];
+  const run = applyPlan({ engine: fake.port(), loader, events: bus, emit: (l) => lines.push(l) }, p, planUp(p, [], { order: ['db', 'once'] }), { wait: true, timeoutMs: 5000 });
+  await whenEvent(bus, () => fake.calls.includes('start p-once-1'));
+  fake.exit('p-once-1', 0);
+  fake.setHealth('p-db-1', 'healthy');
+  await run;
+  assert.deepEqual(lines.flatMap((l) => (l.type === 'progress' && (l.action === 'healthy' || l.action === 'exited') ? [`${l.name} ${l.action}`] : [])).sort(), ['p-db-1 healthy', 'p-once-1 exited']);
+
+  const stuck = new FakeEngine(bus);
+  await assert.rejects(
+    applyPlan({ engine: stuck.port(), loader, events: bus, emit: () => undefined }, p, planUp(p, [], { order: ['db'] }), { wait: true, timeoutMs: 20 }),
+    /^Unavailable: timed out after 0.02s waiting for p-db-1$/,
+  );
+});

@@ -73,6 +73,7 @@ export function waitForContainers(
   opts: WaitOptions = {},
 ): Promise<void> {
   const pending = new Set(ids);
+  const names = new Map<string, string>();
   if (pending.size === 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -95,6 +96,7 @@ export function waitForContainers(
         finish(e instanceof NotFound ? new FailedPrecondition(`container ${id.slice(0, 12)} was removed while waiting for it`) : (e as Error));
         return;
       }
+      names.set(id, view.name);
       const v = verdict(view);
       if (v === 'pending') return;
       if (v instanceof Error) {
@@ -113,7 +115,8 @@ export function waitForContainers(
     if (opts.signal?.aborted) return onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.timeoutMs !== undefined) {
-      timer = setTimeout(() => finish(new Unavailable(`timed out after ${Math.round(opts.timeoutMs! / 1000)}s waiting for ${[...pending].map((id) => id.slice(0, 12)).join(', ')}`)), opts.timeoutMs);
+      const who = (): string => [...pending].map((id) => names.get(id) ?? id.slice(0, 12)).join(', ');
+      timer = setTimeout(() => finish(new Unavailable(`timed out after ${opts.timeoutMs! / 1000}s waiting for ${who()}`)), opts.timeoutMs);
       timer.unref();
     }
     for (const id of ids) look(id);
