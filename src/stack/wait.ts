@@ -117,7 +117,6 @@ export function waitForContainers(
     if (opts.timeoutMs !== undefined) {
       const who = (): string => [...pending].map((id) => names.get(id) ?? id.slice(0, 12)).join(', ');
       timer = setTimeout(() => finish(new Unavailable(`timed out after ${opts.timeoutMs! / 1000}s waiting for ${who()}`)), opts.timeoutMs);
-      timer.unref();
     }
     for (const id of ids) look(id);
   });
