@@ -244,6 +244,26 @@ services:
   assert.deepEqual(labelled('st-fail'), { containers: 0, networks: [], volumes: [] });
 });
 
+void test('a missing image stops up after what came before it; nothing half-made is left', async () => {
+  const file = await composeFile('noimage', `
+services:
+  a:
+    image: busybox
+    command: ["sleep", "60"]
+    init: true
+  b:
+    image: nosuchimage:1
+    depends_on: [a]
+`);
+  const r = up(file, 'st-fail');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^pure: .*nosuchimage.*$/m);
+  assert.deepEqual([...containersOf('st-fail').keys()], ['st-fail-a-1']);
+  ok(['down', '-p', 'st-fail']);
+  assert.deepEqual(labelled('st-fail'), { containers: 0, networks: [], volumes: [] });
+  assert.deepEqual(d.leaks(), []);
+});
+
 void test('an unhealthy service_healthy dependency fails up with "is unhealthy"', async () => {
   const file = await composeFile('unhealthy', `
 services:
