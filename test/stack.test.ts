@@ -78,11 +78,14 @@ function labelled(project: string): { containers: number; networks: string[]; vo
 
 function httpGet(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    get(url, { timeout: 5000 }, (res) => {
+    const req = get(url, { timeout: 5000 }, (res) => {
       let body = '';
       res.on('data', (b: Buffer) => (body += b.toString()));
       res.on('end', () => resolve(body));
-    }).on('error', reject);
+    });
+    // `timeout` only reports an idle socket: end the request, or a lost SYN hangs for the kernel's minutes
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in 5 s`)));
+    req.on('error', reject);
   });
 }
 

@@ -31,7 +31,7 @@ function addProjectFlags(cmd: Command, opts: { shortFile?: boolean } = {}): Comm
     .option(opts.shortFile === false ? '--file <file>' : '-f, --file <file>', 'compose file (default compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml); repeatable, merged in order', collect)
     .option('-p, --project-name <name>', 'project name (default: the file\'s name: key, else the project directory\'s name)')
     .option('--profile <profile>', 'enable the services of this profile; repeatable', collect)
-    .option('--project-directory <dir>', 'the project directory (default: the first file\'s directory)');
+    .option('--project-directory <dir>', 'where to look for the compose file when no -f is given (default: the current directory)');
 }
 
 /** This command's project flags merged with its group's (`pure compose -f x up` and `pure compose up -f x`). */
