@@ -20,7 +20,7 @@ import { ContainerService, recoverContainers } from '../engine/container/index.j
 import { VolumeService } from '../engine/volume/index.js';
 import { NetworkService } from '../engine/network/index.js';
 import { EventBus } from '../engine/events/index.js';
-import { StackService, loadProject, networkAttachments, renderConfig, serviceOrder, toCreateRequest } from '../stack/index.js';
+import { StackService, composeLoader } from '../stack/index.js';
 import { buildApi } from '../api/index.js';
 import type { VersionInfo } from '../api/index.js';
 import { run } from '../lib/index.js';
@@ -185,7 +185,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const storage = storageApi({ root, images, containers, volumes, volumeUsers: (name) => containers.repo.usersOfVolume(name) });
   const stacks = new StackService({
     engine: { containers, networks, volumes },
-    loader: { loadProject: (source) => loadProject(source), serviceOrder, toCreateRequest, networkAttachments, renderConfig },
+    loader: composeLoader(),
     events,
   });
   const app = buildApi({ containers, images: withImageEvents(imageApi(images), events), registry, storage, volumes, networks, jobs: sandbox.jobs, events, stacks, version }, { logger: o.logLevel === 'debug' });
