@@ -8,7 +8,7 @@ import type { ApiDeps } from './deps.js';
 import { statusOf } from './errors.js';
 import { ExecRegistry } from './exec-registry.js';
 import { OpenApiCollector } from './openapi.js';
-import { lazyValidation } from './lazy-validation.js';
+import { lazySchemaController } from './lazy-schemas.js';
 import { attachUpgradeHandler } from './streams.js';
 import { systemRoutes } from './routes/system.js';
 import { imageRoutes } from './routes/images.js';
@@ -25,8 +25,8 @@ import type { ApiError } from './types.js';
 export const API_VERSION = '1';
 
 export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): FastifyInstance {
-  // schemas are compiled by a route's first request, not here: an idle daemon keeps no Ajv (lazy-validation.ts)
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 16 * 1024 * 1024, forceCloseConnections: true, schemaController: lazyValidation() });
+  // schemas are compiled by a route's first request, not here: an idle daemon keeps no Ajv (lazy-schemas.ts)
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 16 * 1024 * 1024, forceCloseConnections: true, schemaController: lazySchemaController() });
   const execs = new ExecRegistry();
   const openapi = new OpenApiCollector();
   app.addHook('onRoute', openapi.onRoute);
