@@ -198,6 +198,20 @@ void test('scale adds and removes replicas (highest first) without touching the 
   assert.equal(after.get('st-order-worker-1'), before.get('st-order-worker-1'));
 });
 
+void test('stack stop, then stack start without the file: dependencies first, the workers once web is healthy again', () => {
+  ok(['stack', 'stop', '-p', 'st-order']);
+  assert.equal(ok(['stack', 'ps', '-q', '-p', 'st-order']), '', 'nothing running');
+  const r = d.pure(['stack', 'start', '-p', 'st-order'], { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, / ✔ Container st-order-web-1 {2}Healthy/);
+  const web = inspect('st-order-web-1');
+  const healthy = web.state.health?.log.find((p) => p.exitCode === 0 && p.end >= web.state.startedAt!)?.end;
+  assert.ok(healthy, 'a passing probe after the restart');
+  const worker = inspect('st-order-worker-1');
+  assert.equal(worker.state.status, 'running');
+  assert.ok(healthy <= worker.state.startedAt!, `worker started (${worker.state.startedAt}) after web was healthy again (${healthy})`);
+});
+
 void test('logs merges the replicas\' output, each line prefixed with <service>-<n>', async () => {
   const file = await composeFile('logs', `
 services:

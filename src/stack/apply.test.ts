@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { EventBus } from '../engine/events/index.js';
 import { NotFound } from '../errors/index.js';
 import type { ContainerCreateRequest, ContainerInspect, ContainerSummary, HealthStatus, NetworkInspect, StackLine, Volume } from '../api/types.js';
-import { applyPlan } from './apply.js';
+import { applyPlan, decodeDependsOn, encodeDependsOn } from './apply.js';
 import { planUp } from './plan.js';
 import type { StackEngine, StackLoader } from './ports.js';
 import { LABEL_PROJECT, type StackProject, type StackService } from './types.js';
@@ -238,4 +238,14 @@ void test('up --wait: a container that never turns healthy times out naming it; 
     applyPlan({ engine: stuck.port(), loader, events: bus, emit: () => undefined }, p, planUp(p, [], { order: ['db'] }), { wait: true, timeoutMs: 20 }),
     /^Unavailable: timed out after 0.02s waiting for p-db-1$/,
   );
+});
+
+void test('the depends_on label round-trips; unknown conditions and empty items are dropped', () => {
+  const label = encodeDependsOn({ db: { condition: 'service_healthy', required: true, restart: false }, cache: { condition: 'service_started', required: false, restart: true } });
+  assert.equal(label, 'db:service_healthy:true,cache:service_started:false');
+  assert.deepEqual(decodeDependsOn(`${label},x:bogus:true,,`), [
+    { service: 'db', condition: 'service_healthy', required: true },
+    { service: 'cache', condition: 'service_started', required: false },
+  ]);
+  assert.deepEqual(decodeDependsOn(undefined), []);
 });

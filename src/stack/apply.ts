@@ -17,7 +17,7 @@ import { Conflict, NotFound, messageOf } from '../errors/index.js';
 import type { ContainerCreateRequest, ContainerInspect, StackLine } from '../api/types.js';
 import type { ContainerStep, StackPlan } from './plan.js';
 import type { EventSource, StackEngine, StackLoader } from './ports.js';
-import { LABEL_CONFIG_HASH, LABEL_NETWORK, LABEL_NUMBER, LABEL_PROJECT, LABEL_SERVICE, LABEL_VOLUME, type StackProject } from './types.js';
+import { LABEL_CONFIG_HASH, LABEL_NETWORK, LABEL_NUMBER, LABEL_PROJECT, LABEL_SERVICE, LABEL_VOLUME, type DependsCondition, type StackDependency, type StackProject } from './types.js';
 import { completedVerdict, healthyVerdict, startedVerdict, verdictFor, waitForContainers, type Verdict } from './wait.js';
 
 export interface ApplyContext {
@@ -36,7 +36,7 @@ export interface ApplyOptions {
 
 type Progress = Extract<StackLine, { type: 'progress' }>;
 
-function progress(ctx: ApplyContext, resource: Progress['resource'], name: string, action: Progress['action'], message?: string): void {
+function progress(ctx: Pick<ApplyContext, 'emit'>, resource: Progress['resource'], name: string, action: Progress['action'], message?: string): void {
   ctx.emit({ type: 'progress', resource, name, action, ...(message !== undefined ? { message } : {}) });
 }
 
@@ -201,6 +201,7 @@ async function createContainer(ctx: ApplyContext, project: StackProject, step: {
       [LABEL_SERVICE]: step.service,
       [LABEL_NUMBER]: String(step.number),
       [LABEL_CONFIG_HASH]: svc.configHash,
+      ...(Object.keys(svc.dependsOn).length > 0 ? { [LABEL_DEPENDS_ON]: encodeDependsOn(svc.dependsOn) } : {}),
     },
   };
   const { id } = await ctx.engine.containers.create(req);
@@ -227,7 +228,7 @@ async function removeContainer(ctx: ApplyContext, step: Extract<ContainerStep, {
 }
 
 /** The project's containers of one service, as the engine has them now. */
-function containersOf(ctx: ApplyContext, project: string, service: string): string[] {
+function containersOf(ctx: Pick<ApplyContext, 'engine'>, project: string, service: string): string[] {
   // (two label filters would be OR-ed, as docker's: the service is matched here)
   return ctx.engine.containers
     .list({ all: true, filters: [`label=${LABEL_PROJECT}=${project}`] })
@@ -238,20 +239,48 @@ function containersOf(ctx: ApplyContext, project: string, service: string): stri
 /** Block until each dependency of `service` meets its depends_on condition; a failed required one throws. */
 async function waitForDependencies(ctx: ApplyContext, project: StackProject, service: string): Promise<void> {
   const svc = project.services[service]!;
+  const deps: DependencyRef[] = [];
   for (const [dep, d] of Object.entries(svc.dependsOn)) {
-    if (!(dep in project.services)) {
-      if (d.required) throw new NotFound(`service "${service}" depends on "${dep}", which is not enabled (check its profiles)`);
-      continue;
-    }
-    const ids = containersOf(ctx, project.name, dep);
+    if (dep in project.services) deps.push({ service: dep, condition: d.condition, required: d.required });
+    else if (d.required) throw new NotFound(`service "${service}" depends on "${dep}", which is not enabled (check its profiles)`);
+  }
+  await awaitDependencies(ctx, project.name, service, deps);
+}
+
+/** A container's depends_on, kept as a label so that `stack start` can honour it without the file. */
+export const LABEL_DEPENDS_ON = 'pure.stack.depends-on';
+
+export interface DependencyRef {
+  service: string;
+  condition: DependsCondition;
+  required: boolean;
+}
+
+/** `db:service_healthy:true,init:service_completed_successfully:true` (Compose's depends_on label format). */
+export function encodeDependsOn(dependsOn: Readonly<Record<string, StackDependency>>): string {
+  return Object.entries(dependsOn).map(([dep, d]) => `${dep}:${d.condition}:${d.required}`).join(',');
+}
+
+export function decodeDependsOn(label: string | undefined): DependencyRef[] {
+  const conditions: readonly string[] = ['service_started', 'service_healthy', 'service_completed_successfully'];
+  return (label ?? '')
+    .split(',')
+    .map((item) => item.split(':'))
+    .filter(([dep, condition]) => dep && condition && conditions.includes(condition))
+    .map(([dep, condition, required]) => ({ service: dep!, condition: condition as DependsCondition, required: required !== 'false' }));
+}
+
+/** Wait for each dependency's condition on its containers as they are now (events, no polling). */
+export async function awaitDependencies(ctx: Omit<ApplyContext, 'loader'>, project: string, service: string, deps: readonly DependencyRef[]): Promise<void> {
+  for (const d of deps) {
+    const ids = containersOf(ctx, project, d.service);
     if (ids.length === 0 && d.condition !== 'service_started' && d.required) {
-      throw new NotFound(`dependency failed to start: service "${dep}" has no containers`);
+      throw new NotFound(`dependency failed to start: service "${d.service}" has no containers`);
     }
-    const names = new Map(ids.map((id) => [id, ctx.engine.containers.inspect(id).name]));
     const announce = d.condition !== 'service_started';
-    if (announce) for (const name of names.values()) progress(ctx, 'container', name, 'waiting');
+    if (announce) for (const id of ids) progress(ctx, 'container', ctx.engine.containers.inspect(id).name, 'waiting');
     try {
-      await waitForContainers(ctx.engine.containers, ctx.events, ids, (c) => verdictFor(d.condition, c, dep), {
+      await waitForContainers(ctx.engine.containers, ctx.events, ids, (c) => verdictFor(d.condition, c, d.service), {
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         onReady: (c) => {
           if (!announce) return;
@@ -260,7 +289,7 @@ async function waitForDependencies(ctx: ApplyContext, project: StackProject, ser
       });
     } catch (e) {
       if (d.required) throw e;
-      ctx.emit({ type: 'warning', message: `optional dependency "${dep}" of service "${service}": ${messageOf(e)}` });
+      ctx.emit({ type: 'warning', message: `optional dependency "${d.service}" of service "${service}": ${messageOf(e)}` });
     }
   }
 }

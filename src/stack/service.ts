@@ -9,7 +9,7 @@
  */
 import { InvalidArgument, NotFound } from '../errors/index.js';
 import type { ContainerSummary, StackLine, StackSummary } from '../api/types.js';
-import { applyPlan } from './apply.js';
+import { LABEL_DEPENDS_ON, applyPlan, awaitDependencies, decodeDependsOn } from './apply.js';
 import { planUp, projectContainers } from './plan.js';
 import type { EventSource, StackEngine, StackLoader } from './ports.js';
 import { LABEL_NETWORK, LABEL_PROJECT, LABEL_SERVICE, LABEL_VOLUME, type StackProject, type StackSource } from './types.js';
@@ -187,12 +187,30 @@ export class StackService {
     });
   }
 
+  /**
+   * Start the stopped containers, dependencies first (then in the order they were made), each service once its
+   * depends_on conditions hold — read from the containers' labels, so no file is needed.
+   */
   async start(name: string, opts: ActionOptions, r: Reporter): Promise<void> {
-    await this.#each(name, opts, 'oldest-first', async (c) => {
-      if (c.state === 'running' || c.state === 'paused' || c.state === 'restarting') return;
-      progress(r, 'container', c.name, 'starting');
-      await this.#o.engine.containers.start(c.id);
-      progress(r, 'container', c.name, 'started');
+    checkProjectName(name);
+    const ctx = { engine: this.#o.engine, events: this.#o.events, emit: r.emit, ...(r.signal ? { signal: r.signal } : {}) };
+    await this.#locked(name, async () => {
+      const groups = new Map<string, ContainerSummary[]>();
+      for (const c of this.#pick(name, opts.services ?? [])) {
+        const service = c.labels[LABEL_SERVICE] ?? '';
+        groups.set(service, [...(groups.get(service) ?? []), c]);
+      }
+      const deps = new Map([...groups].map(([service, list]) => [service, decodeDependsOn(list[0]?.labels[LABEL_DEPENDS_ON])]));
+      for (const service of dependencyOrder([...groups.keys()], (s) => (deps.get(s) ?? []).map((d) => d.service))) {
+        const stopped = (groups.get(service) ?? []).filter((c) => c.state !== 'running' && c.state !== 'paused' && c.state !== 'restarting');
+        if (stopped.length === 0) continue;
+        await awaitDependencies(ctx, name, service, deps.get(service) ?? []);
+        for (const c of stopped) {
+          progress(r, 'container', c.name, 'starting');
+          await this.#o.engine.containers.start(c.id);
+          progress(r, 'container', c.name, 'started');
+        }
+      }
     });
   }
 
@@ -208,16 +226,19 @@ export class StackService {
   async #each(name: string, opts: ActionOptions, order: 'oldest-first' | 'newest-first', act: (c: ContainerSummary) => Promise<void>): Promise<void> {
     checkProjectName(name);
     await this.#locked(name, async () => {
-      const all = this.containers(name);
-      if (all.length === 0) throw new NotFound(`no such project: "${name}" (no container has its label)`);
-      const services = opts.services ?? [];
-      const unknown = services.filter((s) => !all.some((c) => c.labels[LABEL_SERVICE] === s));
-      if (unknown.length > 0) throw new NotFound(`no container of service "${unknown[0]}" in project "${name}"`);
-      const picked = all.filter((c) => services.length === 0 || services.includes(c.labels[LABEL_SERVICE] ?? ''));
-      picked.sort((a, b) => a.created.localeCompare(b.created));
+      const picked = this.#pick(name, opts.services ?? []);
       if (order === 'newest-first') picked.reverse();
       for (const c of picked) await act(c);
     });
+  }
+
+  /** The project's containers of these services (all without), oldest first; NotFound for an unknown one. */
+  #pick(name: string, services: readonly string[]): ContainerSummary[] {
+    const all = this.containers(name);
+    if (all.length === 0) throw new NotFound(`no such project: "${name}" (no container has its label)`);
+    const unknown = services.filter((s) => !all.some((c) => c.labels[LABEL_SERVICE] === s));
+    if (unknown.length > 0) throw new NotFound(`no container of service "${unknown[0]}" in project "${name}"`);
+    return all.filter((c) => services.length === 0 || services.includes(c.labels[LABEL_SERVICE] ?? '')).sort((a, b) => a.created.localeCompare(b.created));
   }
 
   #containers(name: string): ContainerSummary[] {
@@ -260,4 +281,19 @@ function byServiceNewestFirst(list: readonly ContainerSummary[]): ContainerSumma
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }
   return [...groups.values()].sort((a, b) => b.at(-1)!.created.localeCompare(a.at(-1)!.created));
+}
+
+/** `names` (in their given order) with each after the ones it depends on among them; a cycle keeps the given order. */
+function dependencyOrder(names: readonly string[], dependsOn: (name: string) => readonly string[]): string[] {
+  const out: string[] = [];
+  const visiting = new Set<string>();
+  const visit = (n: string): void => {
+    if (out.includes(n) || visiting.has(n) || !names.includes(n)) return;
+    visiting.add(n);
+    for (const d of dependsOn(n)) visit(d);
+    visiting.delete(n);
+    out.push(n);
+  };
+  for (const n of names) visit(n);
+  return out;
 }
