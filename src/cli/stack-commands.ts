@@ -234,7 +234,7 @@ function addVerbs(parent: Command, ctx: CliContext, verbs: ReadonlySet<string>):
 
   for (const [action, description] of [
     ['stop', 'stop the project\'s containers (last made first)'],
-    ['start', 'start the project\'s stopped containers (in the order they were made)'],
+    ['start', 'start the project\'s stopped containers, dependencies first, waiting for their depends_on conditions'],
     ['restart', 'restart the project\'s containers'],
   ] as const) {
     const cmd = verb(action, description);
