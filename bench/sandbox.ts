@@ -1,14 +1,15 @@
 /**
  * Sandbox jobs, request to result: `sh -c 'echo hi'` submitted through the API (POST /v1/jobs?wait) on a warm
  * pool, cold (warm: false), against `docker run --rm --network none IMG sh -c 'echo hi'`, interleaved; then
- * jobs per second with 1, 2, 4, 8 clients submitting back to back, with the CPU each job cost (the daemon and
+ * jobs per second with 1, 2, 4, 8 clients submitting back to back, and with a full queue (one batch of
+ * --queue-jobs jobs) on daemons restarted with --sandbox-concurrency 1, 2, 4, 8; each with the CPU each job cost (the daemon and
  * everything it started and reaped: runc, the sandboxes' processes, mount/umount; from /proc/<daemon>/stat) and
  * the machine's CPU busy share meanwhile (/proc/stat: the host is shared, so other work shows there too).
  * Starts its own daemon on temp roots.
  *
- *   npx tsx bench/sandbox.ts [--runs 40] [--jobs 80]
+ *   npx tsx bench/sandbox.ts [--runs 40] [--jobs 80] [--queue-jobs 200]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -24,12 +25,21 @@ const arg = (name: string, def: number): number => {
 };
 const RUNS = arg('runs', 40);
 const JOBS = arg('jobs', 80);
+const QUEUE_JOBS = arg('queue-jobs', 200);
 const DOCKER_IMG = 'pure-bench/busybox';
 
-function post(socket: string, path: string, body: unknown): Promise<{ status: number; body: { state?: string; result?: { status: string; stdout: string; warm?: boolean } } }> {
+interface JobAnswer {
+  id?: string;
+  state?: string;
+  result?: { status: string; stdout: string; warm?: boolean };
+  jobs?: { id: string }[];
+}
+
+function post(socket: string, path: string, body?: unknown, method = 'POST'): Promise<{ status: number; body: JobAnswer }> {
   return new Promise((res, rej) => {
-    const data = Buffer.from(JSON.stringify(body));
-    const req = request({ socketPath: socket, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': data.length } }, (r) => {
+    const data = Buffer.from(body === undefined ? '' : JSON.stringify(body));
+    const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': data.length };
+    const req = request({ socketPath: socket, method, path, headers }, (r) => {
       const chunks: Buffer[] = [];
       r.on('data', (b: Buffer) => chunks.push(b));
       r.on('end', () => res({ status: r.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as never }));
@@ -66,11 +76,21 @@ async function main(): Promise<void> {
   const base = await mkdtemp(join(tmpdir(), 'pure-bench-sbx-'));
   const runRoot = await mkdtemp('/run/pure-bench-sbx-');
   const socket = join(runRoot, 'pure.sock');
-  const daemon = spawn(PURE, ['daemon', '--root', join(base, 'root'), '--run-root', runRoot, '--cgroup-parent', '/pure-bench-sbx', '--sandbox-concurrency', '8', '--sandbox-warm', '4'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  try {
+  const launch = async (concurrency: number): Promise<ChildProcess> => {
+    await rm(socket, { force: true });
+    const p = spawn(PURE, ['daemon', '--root', join(base, 'root'), '--run-root', runRoot, '--cgroup-parent', '/pure-bench-sbx', '--sandbox-concurrency', String(concurrency), '--sandbox-warm', '4'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     for (let i = 0; i < 400 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 25));
+    return p;
+  };
+  const stop = async (p: ChildProcess): Promise<void> => {
+    if (p.exitCode !== null) return;
+    p.kill('SIGTERM');
+    await new Promise((r) => p.once('exit', r));
+  };
+  let daemon = await launch(8);
+  try {
     const env = { ...process.env, PURE_SOCKET: socket };
     const tar = join(base, 'busybox.tar');
     await makeBusyboxTar(tar);
@@ -141,9 +161,33 @@ async function main(): Promise<void> {
       console.log(`| ${c} | ${JOBS} | ${s.toFixed(2)} | ${(JOBS / s).toFixed(1)} | ${warmHits} | ${own.toFixed(0)} + ${children.toFixed(0)} = ${(own + children).toFixed(0)} | ${(busyShare * 100).toFixed(0)} % |`);
       await new Promise((r) => setTimeout(r, 1000));
     }
+    console.log(`\nFull queue: one batch of ${QUEUE_JOBS} jobs, submit to the last result, daemon restarted per row.\n`);
+    console.log(`| --sandbox-concurrency | jobs | seconds | jobs/s | warm hits | CPU ms per job: daemon + children | machine CPU busy |`);
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const c of [1, 2, 4, 8]) {
+      await stop(daemon);
+      daemon = await launch(c);
+      // the pool forms on the profile's first job; let it fill
+      await timeJob(true, false);
+      await new Promise((r) => setTimeout(r, 1500));
+      const cpu0 = processCpuMs(daemon.pid ?? 0);
+      const [busy0, total0] = machineTicks();
+      const t = process.hrtime.bigint();
+      const batch = await post(socket, '/v1/jobs', { jobs: Array.from({ length: QUEUE_JOBS }, () => job) });
+      if (batch.status !== 202 || !batch.body.jobs) throw new Error(`batch: ${JSON.stringify(batch.body)}`);
+      const done = await Promise.all(batch.body.jobs.map((j) => post(socket, `/v1/jobs/${j.id}?wait=300`, undefined, 'GET')));
+      const s = Number(process.hrtime.bigint() - t) / 1e9;
+      if (done.some((d) => d.body.result?.status !== 'ok')) throw new Error('a queued job failed');
+      const warmHits = done.filter((d) => d.body.result?.warm === true).length;
+      await new Promise((r) => setTimeout(r, 1000));
+      const cpu1 = processCpuMs(daemon.pid ?? 0);
+      const [busy1, total1] = machineTicks();
+      const own = (cpu1.own - cpu0.own) / QUEUE_JOBS;
+      const children = (cpu1.children - cpu0.children) / QUEUE_JOBS;
+      console.log(`| ${c} | ${QUEUE_JOBS} | ${s.toFixed(2)} | ${(QUEUE_JOBS / s).toFixed(1)} | ${warmHits} | ${own.toFixed(0)} + ${children.toFixed(0)} = ${(own + children).toFixed(0)} | ${(((busy1 - busy0) / (total1 - total0)) * 100).toFixed(0)} % |`);
+    }
   } finally {
-    daemon.kill('SIGTERM');
-    await new Promise((r) => daemon.once('exit', r));
+    await stop(daemon);
     await rm(base, { recursive: true, force: true });
     await rm(runRoot, { recursive: true, force: true });
   }
