@@ -4,11 +4,11 @@
  * first event is an ordinary error status), save streams a tarball, auth checks credentials (docker login).
  * Credentials travel per request in `X-Registry-Auth` (base64 JSON, as Docker's API): the daemon keeps none.
  */
-import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { InvalidArgument, codeOf, messageOf } from '../../errors/index.js';
+import { InvalidArgument } from '../../errors/index.js';
+import { progressStream } from '../progress-stream.js';
 import type { RegistryAuth, TransferLine } from '../types.js';
 
 /** What the routes need from the engine (built in src/daemon/registry-adapter.ts). */
@@ -72,29 +72,13 @@ export function registryRoutes(registry: RegistryApi) {
   };
 }
 
-/** Run a transfer, answering with its NDJSON progress once it has some; a client that leaves aborts it. */
-async function transfer(reply: FastifyReply, run: (opts: Omit<TransferOptions, 'auth'>) => Promise<TransferLine>): Promise<FastifyReply> {
-  const ac = new AbortController();
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) ac.abort();
-  });
-  let out: PassThrough | undefined;
-  const stream = (): PassThrough => {
-    if (!out) {
-      out = new PassThrough();
-      void reply.type('application/x-ndjson').send(out);
-    }
-    return out;
-  };
-  const line = (e: TransferLine): string => `${JSON.stringify(e)}\n`;
-  try {
-    const done = await run({ signal: ac.signal, onProgress: (e) => stream().write(line(e)) });
-    stream().end(line(done));
-  } catch (e) {
-    if (!out) throw e;
-    out.end(line({ status: 'error', error: { code: codeOf(e), message: messageOf(e) } }));
-  }
-  return reply;
+/** A pull or push: its progress lines, then the result (or an error line when it fails after the first). */
+function transfer(reply: FastifyReply, run: (opts: Omit<TransferOptions, 'auth'>) => Promise<TransferLine>): Promise<FastifyReply> {
+  return progressStream<TransferLine>(
+    reply,
+    (s) => run({ signal: s.signal, onProgress: (e) => s.emit(e) }),
+    (error) => ({ status: 'error', error }),
+  );
 }
 
 function decodeAuth(header: string | string[] | undefined): RegistryAuth | undefined {

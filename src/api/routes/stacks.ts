@@ -5,10 +5,9 @@
  * fail after the first line; a failure before any line (bad input: nothing was made) is an ordinary error
  * status. A client that goes away cancels what is still waiting (what was made stays, as with Compose).
  */
-import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Static } from '@sinclair/typebox';
-import { codeOf, messageOf } from '../../errors/index.js';
+import { progressStream } from '../progress-stream.js';
 import type { ContainerSummary, StackLine, StackSourceBody as StackSource, StackSummary } from '../types.js';
 import { StackActionBody, StackDownQuery, StackParams, StackScaleBody, StackSourceBody, StackUpBody, truthy } from '../schemas.js';
 
@@ -54,12 +53,12 @@ export function stackRoutes(stacks: StackApi) {
       const b = req.body as Static<typeof StackUpBody>;
       const { services, noDeps, forceRecreate, noRecreate, removeOrphans, wait, timeoutS } = b;
       const opts = { services, noDeps, forceRecreate, noRecreate, removeOrphans, wait, timeoutS };
-      return progressStream(reply, (r) => stacks.up(sourceOf(b), opts, r));
+      return stackStream(reply, (r) => stacks.up(sourceOf(b), opts, r));
     });
 
     app.post('/stacks/scale', { schema: { summary: 'Set the number of replicas of services (NDJSON progress)', body: StackScaleBody } }, async (req, reply) => {
       const b = req.body as Static<typeof StackScaleBody>;
-      return progressStream(reply, (r) => stacks.scale(sourceOf(b), b.scale, r));
+      return stackStream(reply, (r) => stacks.scale(sourceOf(b), b.scale, r));
     });
 
     app.get('/stacks', { schema: { summary: 'List the compose projects on this host (by their labels)' } }, async () => stacks.list());
@@ -74,7 +73,7 @@ export function stackRoutes(stacks: StackApi) {
       async (req, reply) => {
         const { name } = req.params as Static<typeof StackParams>;
         const q = req.query as Static<typeof StackDownQuery>;
-        return progressStream(reply, (r) => stacks.down(name, { volumes: truthy(q.volumes), ...(q.timeout !== undefined ? { timeoutS: q.timeout } : {}) }, r));
+        return stackStream(reply, (r) => stacks.down(name, { volumes: truthy(q.volumes), ...(q.timeout !== undefined ? { timeoutS: q.timeout } : {}) }, r));
       },
     );
 
@@ -85,34 +84,18 @@ export function stackRoutes(stacks: StackApi) {
         async (req, reply) => {
           const { name } = req.params as Static<typeof StackParams>;
           const b = (req.body ?? {}) as Static<typeof StackActionBody>;
-          return progressStream(reply, (r) => stacks[verb](name, b, r));
+          return stackStream(reply, (r) => stacks[verb](name, b, r));
         },
       );
     }
   };
 }
 
-/** Run an action, answering with its NDJSON lines once there is one; the last line is `done` or `error`. */
-async function progressStream(reply: FastifyReply, run: (r: Reporter) => Promise<void>): Promise<FastifyReply> {
-  const ac = new AbortController();
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) ac.abort();
-  });
-  let out: PassThrough | undefined;
-  const stream = (): PassThrough => {
-    if (!out) {
-      out = new PassThrough();
-      void reply.type('application/x-ndjson').send(out);
-    }
-    return out;
-  };
-  const line = (l: StackLine): string => `${JSON.stringify(l)}\n`;
-  try {
-    await run({ emit: (l) => stream().write(line(l)), signal: ac.signal });
-    stream().end(line({ type: 'done' }));
-  } catch (e) {
-    if (!out) throw e;
-    out.end(line({ type: 'error', code: codeOf(e), message: messageOf(e) }));
-  }
-  return reply;
+/** A stack action's progress lines, ending in `done` or `error`. */
+function stackStream(reply: FastifyReply, run: (r: Reporter) => Promise<void>): Promise<FastifyReply> {
+  return progressStream<StackLine>(
+    reply,
+    (s) => run(s).then((): StackLine => ({ type: 'done' })),
+    (e) => ({ type: 'error', ...e }),
+  );
 }
