@@ -5,7 +5,7 @@
  * (with its anonymous volumes) follows every run, untimed, even when a step failed.
  */
 import { Internal } from '../errors/index.js';
-import { engineCli, ensureImage, readyEngine, type Engine } from './engines.js';
+import { engineCli, ensureImage, readyEngine, removeNowArgs, type Engine } from './engines.js';
 import type { Candidate, RunOutcome } from './runner.js';
 
 export interface ContainerStep {
@@ -60,8 +60,7 @@ export function containerCandidate(name: string, engine: Engine, plan: Container
           lap(step.phase);
         }
       } finally {
-        // -t 0 where the CLI has it would be nicer; rm -f kills with SIGKILL in every engine anyway.
-        await engineCli(engine, ['rm', '-f', '-v', id]).catch(() => {});
+        await engineCli(engine, removeNowArgs(engine, [id])).catch(() => {});
       }
       return { phasesNs, totalNs: Object.values(phasesNs).reduce((a, b) => a + b, 0) };
     },

@@ -24,6 +24,14 @@ export interface Engine {
   readonly supportsBridge: boolean;
 }
 
+/**
+ * `rm` that kills at once, untimed cleanup after every run: `rm -f` is SIGKILL in docker and pure, but podman
+ * 4.3 first waits its 10 s stop timeout for a `sleep` that ignores SIGTERM as pid 1 — unless given `-t 0`.
+ */
+export function removeNowArgs(engine: Engine, ids: readonly string[]): string[] {
+  return ['rm', '-f', '-v', ...(engine.name.startsWith('podman') ? ['-t', '0'] : []), ...ids];
+}
+
 export interface CliOptions {
   /** Kill the CLI after this long. Default 300 000 ms (extracting 100 000 files takes a while). */
   timeoutMs?: number;

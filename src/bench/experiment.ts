@@ -54,7 +54,7 @@ export function keepOnly(candidates: readonly Candidate[], only: readonly string
  */
 export async function runCase(
   opts: BenchOptions,
-  c: Omit<CaseResult, 'result'> & { candidates: readonly Candidate[]; baseline: string; runs?: number; warmup?: number; casesLeft?: number },
+  c: Omit<CaseResult, 'result'> & { candidates: readonly Candidate[]; baseline: string; runs?: number; warmup?: number; casesLeft?: number; minRuns?: number },
 ): Promise<CaseResult> {
   const candidates = keepOnly(c.candidates, opts.only);
   const log = (line: string): void => opts.log(`${c.experiment} · ${c.name}: ${line}`);
@@ -69,13 +69,14 @@ export async function runCase(
       log,
       runTimeoutMs: 600_000,
       ...(deadline !== undefined ? { deadlineMs: deadline } : {}),
+      ...(c.minRuns !== undefined ? { minRuns: c.minRuns } : {}),
     });
   } catch (e) {
     log(`failed: ${messageOf(e)}`);
     throw e;
   }
   rebase(result);
-  const { candidates: _unused, baseline: _b, runs: _r, warmup: _w, casesLeft: _l, ...rest } = c;
+  const { candidates: _unused, baseline: _b, runs: _r, warmup: _w, casesLeft: _l, minRuns: _m, ...rest } = c;
   return { ...rest, result };
 }
 

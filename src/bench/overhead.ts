@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Internal, Unavailable } from '../errors/index.js';
 import { BENCH_IMAGE } from './datasets.js';
-import { dockerEngine, engineCli, ensureImage, podmanEngine, pureEngine, readyEngine, type Engine } from './engines.js';
+import { dockerEngine, engineCli, ensureImage, podmanEngine, pureEngine, readyEngine, removeNowArgs, type Engine } from './engines.js';
 import { runCase, type BenchOptions, type CaseResult } from './experiment.js';
 import { KEEP_ALIVE } from './container-run.js';
 import { firstResponse, freePort } from './net.js';
@@ -134,7 +134,7 @@ function containerWorkload(engine: Engine, mode: 'bridge' | 'host', w: Workload,
         ? timed(hostSh, w.script('', port))
         : timed((argv) => engineCli(engine, ['exec', id, ...argv]), w.script('/work', port)),
     async teardown() {
-      if (id) await engineCli(engine, ['rm', '-f', '-v', id]).catch(() => {});
+      if (id) await engineCli(engine, removeNowArgs(engine, [id])).catch(() => {});
     },
   };
 }

@@ -123,3 +123,11 @@ void test('a deadline stops measured rounds once every candidate has its minimum
   assert.equal(s.runs, 5);
   assert.equal(s.candidates[0]!.samplesNs.length, 5);
 });
+
+void test('warm-ups are skipped once the deadline has passed', async () => {
+  const f = fakeBench({ a: 1_000_000 });
+  const r = await runCandidates([f.candidate('a')], { runs: 4, warmup: 2, clock: f.clock, now: () => 10, deadlineMs: 5, minRuns: 1 });
+  assert.equal(r.candidates[0]!.warmupNs.length, 0);
+  assert.equal(r.runs, 1);
+  assert.deepEqual(f.order, ['a']);
+});

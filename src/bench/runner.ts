@@ -72,8 +72,8 @@ export interface RunnerOptions {
   /** Monotonic clock in nanoseconds. Default process.hrtime.bigint. */
   clock?: () => bigint;
   /**
-   * Time budget: no measured round starts after this time (ms since the epoch, per `now`) once every candidate
-   * still running has `minRuns` samples. Default: none.
+   * Time budget: no round starts after this time (ms since the epoch, per `now`): warm-ups are skipped, and
+   * measured rounds stop once every candidate still running has `minRuns` samples. Default: none.
    */
   deadlineMs?: number;
   /** Measured runs kept whatever the deadline (capped at `runs`). Default 3. */
@@ -164,7 +164,12 @@ export async function runCandidates(candidates: readonly Candidate[], opts: Runn
     const enoughSamples = (): boolean => results.every((r) => r.status !== 'ok' || r.samplesNs.length >= minRuns);
     for (let round = 0; round < rounds; round++) {
       const isWarmup = round < warmup;
-      if (!isWarmup && opts.deadlineMs !== undefined && now() >= opts.deadlineMs && enoughSamples()) {
+      const pastDeadline = opts.deadlineMs !== undefined && now() >= opts.deadlineMs;
+      if (isWarmup && pastDeadline) {
+        log(`time budget reached: warm-up ${round + 1} skipped`);
+        continue;
+      }
+      if (!isWarmup && pastDeadline && enoughSamples()) {
         measured = round - warmup;
         log(`time budget reached: ${measured} of ${runs} runs`);
         break;
