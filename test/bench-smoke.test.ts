@@ -5,11 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestDaemon } from './harness.js';
+import { startPrivateDaemon } from '../src/bench/private-daemon.js';
 
 interface RawCase {
   experiment: string;
@@ -62,4 +64,21 @@ void test('pure bench all --quick writes raw samples, a summary, a Markdown repo
     assert.match(readFileSync(svg, 'utf8'), /^<svg[^>]*>[\s\S]*<\/svg>\s*$/);
   }
   assert.deepEqual(d.leaks(), []);
+});
+
+void test("the bench's private daemon leaves no bridge, iptables rule, mount or directory behind", async () => {
+  const before = spawnSync('ip', ['-br', 'link'], { encoding: 'utf8' }).stdout;
+  const p = await startPrivateDaemon({ snapshotter: 'copy' });
+  const made = spawnSync('ip', ['-br', 'link'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .map((l) => l.split(/\s+/)[0] ?? '')
+    .filter((name) => name.startsWith('pbench') && !before.includes(name));
+  assert.equal(made.length, 1, 'the private daemon makes its own bridge');
+  const bridge = made[0]!;
+  assert.match(spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout, new RegExp(bridge));
+  await p.stop();
+  assert.equal(spawnSync('ip', ['link', 'show', bridge]).status !== 0, true, `${bridge} is gone`);
+  assert.doesNotMatch(spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout, new RegExp(bridge));
+  assert.equal(existsSync(p.socket), false);
+  assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), /pure-bench-daemon-/);
 });

@@ -1,7 +1,9 @@
 /**
  * A second Pure daemon for candidates the user's daemon cannot be (the copy snapshotter): its own temp root,
  * run root, cgroup parent and default bridge, so it shares nothing with the daemon being benchmarked.
- * `stop()` removes its containers, stops it, and undoes what a crash could leave (mounts, cgroups, files).
+ * `stop()` removes its containers, stops it, and undoes what a crash could leave (mounts, cgroups, files) and
+ * what a daemon keeps on purpose across its restarts but this one-off daemon must not leave: its default bridge
+ * device and that bridge's iptables rules.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Unavailable } from '../errors/index.js';
+import { HostRules } from '../engine/network/index.js';
 import { PURE_BIN } from './engines.js';
 
 export interface PrivateDaemon {
@@ -26,8 +29,9 @@ export async function startPrivateDaemon(opts: { snapshotter: 'overlay' | 'copy'
   const socket = join(runRoot, 'pure.sock');
   const cgroupParent = `/pure-bench/${tag}`;
   const subnetByte = 100 + (process.pid % 100);
+  const bridge = { bridge: `pbench${tag.slice(0, 6)}`, subnet: `10.126.${subnetByte}.0/24`, internal: false };
   const args = ['daemon', '--root', root, '--run-root', runRoot, '--cgroup-parent', cgroupParent, '--snapshotter', opts.snapshotter,
-    '--bridge', `pbench${tag.slice(0, 6)}`, '--bridge-subnet', `10.126.${subnetByte}.0/24`, '--no-sandbox-warm'];
+    '--bridge', bridge.bridge, '--bridge-subnet', bridge.subnet, '--no-sandbox-warm'];
   const log: string[] = [];
   const proc: ChildProcess = spawn(PURE_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   proc.stderr?.on('data', (b: Buffer) => log.push(b.toString()));
@@ -57,6 +61,8 @@ export async function startPrivateDaemon(opts: { snapshotter: 'overlay' | 'copy'
         }
       }
     }
+    await new HostRules().remove(bridge).catch(() => undefined);
+    spawnSync('ip', ['link', 'del', bridge.bridge]);
     await rm(base, { recursive: true, force: true });
     await rm(runRoot, { recursive: true, force: true });
   };
