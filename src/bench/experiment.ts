@@ -26,6 +26,8 @@ export interface BenchOptions {
   log(line: string): void;
   /** The invocation's time budget (see budget.ts); none: every case does all its runs. */
   budget?: TimeBudget;
+  /** Aborted on Ctrl-C: the current case stops between runs and every candidate and private daemon is torn down. */
+  signal?: AbortSignal;
 }
 
 export interface CaseResult {
@@ -70,6 +72,7 @@ export async function runCase(
       runTimeoutMs: 600_000,
       ...(deadline !== undefined ? { deadlineMs: deadline } : {}),
       ...(c.minRuns !== undefined ? { minRuns: c.minRuns } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
   } catch (e) {
     log(`failed: ${messageOf(e)}`);

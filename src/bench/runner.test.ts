@@ -131,3 +131,19 @@ void test('warm-ups are skipped once the deadline has passed', async () => {
   assert.equal(r.runs, 1);
   assert.deepEqual(f.order, ['a']);
 });
+
+void test('an abort stops between runs, tears every candidate down, and throws', async () => {
+  const f = fakeBench({ a: 1, b: 1 });
+  const ac = new AbortController();
+  const torn: string[] = [];
+  const withTeardown = (name: string): Candidate => f.candidate(name, { teardown: () => Promise.resolve(void torn.push(name)) });
+  const a = withTeardown('a');
+  const run = a.run.bind(a);
+  a.run = async () => {
+    await run();
+    ac.abort(); // Ctrl-C during a's first run
+  };
+  await assert.rejects(runCandidates([a, withTeardown('b')], { runs: 5, warmup: 0, clock: f.clock, signal: ac.signal }), /interrupted/);
+  assert.deepEqual(f.order, ['a']);
+  assert.deepEqual(torn, ['a', 'b']);
+});

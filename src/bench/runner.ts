@@ -8,7 +8,7 @@
  * `skipped` (setup throwing `Unavailable` gives its message as the reason); one whose run throws or exceeds the run timeout is reported as `failed` with that reason and
  * takes no further part (its samples so far stay in the raw data, but it gets no summary or ratio).
  */
-import { InvalidArgument, codeOf } from '../errors/index.js';
+import { FailedPrecondition, InvalidArgument, codeOf } from '../errors/index.js';
 import { summarize, type Summary } from './stats.js';
 
 export interface Candidate {
@@ -80,6 +80,8 @@ export interface RunnerOptions {
   minRuns?: number;
   /** Wall clock for the deadline, ms. Default Date.now. */
   now?: () => number;
+  /** Stop between runs (Ctrl-C): the runner tears every candidate down, then throws. */
+  signal?: AbortSignal;
 }
 
 export interface RunnerResult {
@@ -175,6 +177,7 @@ export async function runCandidates(candidates: readonly Candidate[], opts: Runn
         break;
       }
       for (const i of rotation(candidates.length, round)) {
+        if (opts.signal?.aborted) throw new FailedPrecondition('interrupted');
         const r = results[i]!;
         if (r.status !== 'ok') continue;
         const label = isWarmup ? `warm-up ${round + 1}` : `run ${round - warmup + 1}`;

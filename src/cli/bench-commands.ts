@@ -61,9 +61,18 @@ export function registerBenchCommands(program: Command, ctx: CliContext): void {
         ctx.stderr.write(tty ? `\r\x1b[2K${line}${sticky ? '\n' : ''}` : `${line}\n`);
       };
       const socket = ctx.client().socketPath;
+      // Ctrl-C (or a kill) stops between two runs, so containers, private daemons and their bridges are removed
+      const ac = new AbortController();
+      const interrupt = (): void => {
+        ctx.stderr.write('\ninterrupted: removing what the benchmark made (Ctrl-C again to leave at once)\n');
+        ac.abort();
+        process.once('SIGINT', () => process.exit(130));
+      };
+      process.once('SIGINT', interrupt);
+      process.once('SIGTERM', interrupt);
       const result = await bench.runBench(
         { experiments, out, command: ['pure', 'bench', ...process.argv.slice(3)].join(' ') },
-        { runs: flags.runs, warmup: flags.warmup, ...(flags.budget !== undefined ? { budgetMin: flags.budget } : {}), quick: flags.quick === true, only, cache: resolve(ctx.cwd, flags.cache ?? '/var/tmp/pure-bench'), pureSocket: socket, log },
+        { runs: flags.runs, warmup: flags.warmup, ...(flags.budget !== undefined ? { budgetMin: flags.budget } : {}), quick: flags.quick === true, only, cache: resolve(ctx.cwd, flags.cache ?? '/var/tmp/pure-bench'), pureSocket: socket, log, signal: ac.signal },
       );
       ctx.stdout.write(`${result.dir}/report.md\n`);
     });
