@@ -184,7 +184,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   });
   const storage = storageApi({ root, images, containers, volumes, volumeUsers: (name) => containers.repo.usersOfVolume(name) });
   const stacks = new StackService({
-    engine: { containers, networks, volumes },
+    engine: { containers, networks, volumes, images: { idOf: (ref) => imageIdOf(images, ref) } },
     loader: composeLoader(),
     events,
   });
@@ -297,4 +297,13 @@ export async function main(argv: string[]): Promise<void> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+}
+
+/** The id of the image `ref` names, or undefined when there is none (or `ref` is not a valid reference). */
+function imageIdOf(images: { get(ref: string): { id: string } }, ref: string): string | undefined {
+  try {
+    return images.get(ref).id;
+  } catch {
+    return undefined;
+  }
 }

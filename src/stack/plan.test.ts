@@ -148,3 +148,17 @@ void test('a dead container is recreated even with the same configuration; netwo
   assert.deepEqual(actions(plan.services[0]!.steps), ['recreate demo-web-1']);
   assert.deepEqual(plan.networks, []);
 });
+
+void test('a container made from another image than the one its tag names now is recreated; the same image is kept', () => {
+  const p = project(service('web'), service('db'));
+  const current = [ctr('web', 1), ctr('db', 1)]; // both made from sha256:x
+  const plan = planUp(p, current, { order: ['db', 'web'], imageIds: { web: 'sha256:y', db: 'sha256:x' } });
+  const web = plan.services.find((s) => s.service === 'web')!.steps;
+  const db = plan.services.find((s) => s.service === 'db')!.steps;
+  assert.deepEqual(web.map((s) => [s.action, 'reason' in s ? s.reason : '']), [['recreate', 'image changed']]);
+  assert.deepEqual(db.map((s) => s.action), ['keep']);
+  // an image the store no longer has is not a reason to recreate (create would fail on it)
+  assert.ok(isNoop(planUp(p, current, { order: ['db', 'web'], imageIds: {} })));
+  // --no-recreate keeps it
+  assert.deepEqual(planUp(p, current, { order: ['web'], noRecreate: true, imageIds: { web: 'sha256:y' } }).services[0]!.steps.map((s) => s.action), ['keep']);
+});

@@ -5,7 +5,8 @@
  *
  *   a replica n of service s is the container `<project>-<s>-<n>` labelled project/service/number/config-hash
  *   missing replica                       → create   (the lowest free numbers)
- *   config hash differs, or --force-recreate → recreate (stop, remove, create, start) — unless --no-recreate
+ *   config hash differs, the image its reference names now is another one (a new pull or tag), or
+ *   --force-recreate → recreate (stop, remove, create, start) — unless --no-recreate
  *   same hash, not running                → start
  *   same hash, running                    → keep     ("Running")
  *   more replicas than wanted             → remove   (highest numbers first)
@@ -16,7 +17,7 @@ import { LABEL_CONFIG_HASH, LABEL_NUMBER, LABEL_ONEOFF, LABEL_PROJECT, LABEL_SER
 
 export type ContainerStep =
   | { action: 'create'; service: string; number: number; name: string }
-  | { action: 'recreate'; service: string; number: number; name: string; id: string; reason: 'configuration changed' | 'forced' }
+  | { action: 'recreate'; service: string; number: number; name: string; id: string; reason: 'configuration changed' | 'image changed' | 'forced' }
   | { action: 'start'; service: string; number: number; name: string; id: string }
   | { action: 'keep'; service: string; number: number; name: string; id: string; state: ContainerStatus }
   | { action: 'remove'; service: string; number: number; name: string; id: string; reason: 'surplus' | 'orphan' };
@@ -52,6 +53,8 @@ export interface PlanOptions {
   removeOrphans?: boolean;
   /** Replicas per service instead of the file's (`scale web=3`). */
   scale?: Readonly<Record<string, number>>;
+  /** The id of the image each service's `image:` names now; a container made from another one is recreated. */
+  imageIds?: Readonly<Record<string, string>>;
 }
 
 /** The engine name of replica n: `<project>-<service>-<n>`. */
@@ -94,7 +97,7 @@ export function planUp(project: StackProject, current: readonly ContainerSummary
     if (svc.networkMode === undefined) for (const key of Object.keys(svc.networks)) if (!networks.includes(key)) networks.push(key);
     for (const m of svc.mounts) if (m.type === 'volume' && m.source !== undefined && !volumes.includes(m.source)) volumes.push(m.source);
     const wanted = Math.max(0, opts.scale?.[name] ?? svc.replicas);
-    services.push({ service: name, steps: planService(project.name, name, svc.configHash, byService.get(name) ?? [], wanted, opts) });
+    services.push({ service: name, steps: planService(project.name, name, { hash: svc.configHash, imageId: opts.imageIds?.[name] }, byService.get(name) ?? [], wanted, opts) });
   }
   const orphans = [...byService.entries()]
     .filter(([service]) => !(service in project.services))
@@ -105,7 +108,14 @@ export function planUp(project: StackProject, current: readonly ContainerSummary
   return { project: project.name, networks, volumes, services, orphans: orphans.map(({ id, name, service }) => ({ id, name, service })), orphanRemovals };
 }
 
-function planService(project: string, service: string, hash: string, existing: readonly ContainerSummary[], wanted: number, opts: PlanOptions): ContainerStep[] {
+function planService(
+  project: string,
+  service: string,
+  want: { hash: string; imageId: string | undefined },
+  existing: readonly ContainerSummary[],
+  wanted: number,
+  opts: PlanOptions,
+): ContainerStep[] {
   // one container per number: a duplicate (a copy made by hand, a crash mid-recreate) counts as surplus
   const seen = new Set<number>();
   const usable: ContainerSummary[] = [];
@@ -125,9 +135,11 @@ function planService(project: string, service: string, hash: string, existing: r
     .map((c) => ({ action: 'remove', service, number: numberOf(c), name: c.name, id: c.id, reason: 'surplus' }));
   for (const c of kept) {
     const base = { service, number: numberOf(c), name: c.name, id: c.id };
-    const changed = c.labels[LABEL_CONFIG_HASH] !== hash;
-    if (!opts.noRecreate && (opts.forceRecreate || changed || c.state === 'dead')) {
-      steps.push({ action: 'recreate', ...base, reason: opts.forceRecreate && !changed ? 'forced' : 'configuration changed' });
+    const changed = c.labels[LABEL_CONFIG_HASH] !== want.hash;
+    const newImage = want.imageId !== undefined && c.imageId !== want.imageId;
+    if (!opts.noRecreate && (opts.forceRecreate || changed || newImage || c.state === 'dead')) {
+      const reason = changed ? 'configuration changed' : newImage ? 'image changed' : opts.forceRecreate ? 'forced' : 'configuration changed';
+      steps.push({ action: 'recreate', ...base, reason });
     } else if (c.state === 'running' || c.state === 'paused' || c.state === 'restarting') {
       steps.push({ action: 'keep', ...base, state: c.state });
     } else {

@@ -49,10 +49,17 @@ export interface VolumePort {
   remove(name: string, opts?: { force?: boolean }): Promise<void>;
 }
 
+export interface ImageLookup {
+  /** The id (sha256:…) of the local image `ref` names, or undefined when there is none. */
+  idOf(ref: string): string | undefined;
+}
+
 export interface StackEngine {
   containers: ContainerPort;
   networks: NetworkPort;
   volumes: VolumePort;
+  /** Without it, a service whose tag now names another image is not recreated. */
+  images?: ImageLookup;
 }
 
 /** The compose loader's functions (src/stack/compose, exported from src/stack/index.ts). */

@@ -89,6 +89,7 @@ export class StackService {
         ...(opts.noRecreate ? { noRecreate: true } : {}),
         ...(opts.removeOrphans ? { removeOrphans: true } : {}),
         ...(opts.scale ? { scale: opts.scale } : {}),
+        imageIds: this.#imageIds(project, order),
       });
       await applyPlan({ ...this.#o, emit: r.emit, ...(r.signal ? { signal: r.signal } : {}) }, project, plan, {
         ...(opts.wait ? { wait: true } : {}),
@@ -262,6 +263,17 @@ export class StackService {
     } finally {
       if (this.#locks.get(project) === next) this.#locks.delete(project);
     }
+  }
+
+  /** The image each service names now (absent: not in the store; creating the container will say so). */
+  #imageIds(project: StackProject, order: readonly string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of order) {
+      const svc = project.services[name];
+      const id = svc ? this.#o.engine.images?.idOf(svc.image) : undefined;
+      if (id !== undefined) out[name] = id;
+    }
+    return out;
   }
 }
 
