@@ -19,18 +19,23 @@ import { singleFileTar } from './fixtures/registry.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const HELLO_TAR = singleFileTar('hello', 'hi\n');
 
-/** One small valid image: its blobs by digest, its manifest. */
-function image(): { manifest: Buffer; blobs: Map<string, Buffer>; layer: Buffer } {
-  const tar = singleFileTar('hello', 'hi\n');
-  const layer = gzipSync(tar);
+/**
+ * One small image: its blobs by digest, its manifest. By default valid (a gzip layer); `layer` serves other
+ * bytes under their own digest, as a registry would, with `tar` the content the config's diff id promises.
+ */
+function image(
+  over: { tar: Buffer; layer: Buffer; mediaType: string } = { tar: HELLO_TAR, layer: gzipSync(HELLO_TAR), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' },
+): { manifest: Buffer; blobs: Map<string, Buffer>; layer: Buffer } {
+  const { tar, layer } = over;
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(tar)] } }));
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(layer), size: layer.length }],
+      layers: [{ mediaType: over.mediaType, digest: sha(layer), size: layer.length }],
     }),
   );
   return { manifest, layer, blobs: new Map([[sha(config), config], [sha(layer), layer]]) };
@@ -157,16 +162,7 @@ void test('a truncated or corrupt zstd layer is refused naming the layer, and no
     [corrupt, /(checksum|corrupt)/],
   ] as const) {
     // the registry serves the damaged bytes under their own digest: only decompression can notice
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(tar)] } }));
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: sha(layer), size: layer.length }],
-      }),
-    );
-    const env = await withRegistry(t, registryServing({ manifest, layer, blobs: new Map([[sha(config), config], [sha(layer), layer]]) }));
+    const env = await withRegistry(t, registryServing(image({ tar, layer: Buffer.from(layer), mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd' })));
     await env.refused(new RegExp(`layer ${sha(layer)}: the layer is not valid zstd: .*${reason.source}`, 'i'), 'invalid_argument');
   }
 });
