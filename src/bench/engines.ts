@@ -22,14 +22,16 @@ export interface Engine {
   env: Readonly<Record<string, string | undefined>>;
   /** Does the daemon support the `-p 127.0.0.1:H:C` and `--network bridge` path here? Docker here runs --bridge=none. */
   readonly supportsBridge: boolean;
+  /**
+   * Extra `rm -f` flags so it kills at once. docker and pure `rm -f` SIGKILL; podman 4.3 first waits its 10 s
+   * stop timeout for a `sleep` that ignores SIGTERM as pid 1, unless given `-t 0`.
+   */
+  readonly rmNowFlags?: readonly string[];
 }
 
-/**
- * `rm` that kills at once, untimed cleanup after every run: `rm -f` is SIGKILL in docker and pure, but podman
- * 4.3 first waits its 10 s stop timeout for a `sleep` that ignores SIGTERM as pid 1 — unless given `-t 0`.
- */
+/** `rm` that kills at once: the untimed cleanup after every run. */
 export function removeNowArgs(engine: Engine, ids: readonly string[]): string[] {
-  return ['rm', '-f', '-v', ...(engine.name.startsWith('podman') ? ['-t', '0'] : []), ...ids];
+  return ['rm', '-f', '-v', ...(engine.rmNowFlags ?? []), ...ids];
 }
 
 export interface CliOptions {
@@ -65,7 +67,7 @@ export function dockerEngine(): Engine {
 }
 
 export function podmanEngine(): Engine {
-  return { name: 'podman', argv0: ['podman'], env: process.env, supportsBridge: true };
+  return { name: 'podman', argv0: ['podman'], env: process.env, supportsBridge: true, rmNowFlags: ['-t', '0'] };
 }
 
 /** Throws `Unavailable` with why when the engine's CLI is absent or its daemon does not answer. */
