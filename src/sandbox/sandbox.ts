@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { RuntimeDriver } from '../engine/runtime/index.js';
 import { FailedPrecondition, Internal } from '../errors/index.js';
-import { run } from '../lib/index.js';
+import { MNT_DETACH, unmountFs } from '../lib/index.js';
 import { LAUNCH_SCRIPT } from './launcher.js';
 import type { HostIdRange, HostIdRanges } from './host-ids.js';
 import type { SandboxProfile } from './limits.js';
@@ -386,8 +386,16 @@ async function readPidFile(path: string): Promise<number> {
 /** Unmount the sandbox's tmpfs (lazily if something still holds it); a dir that is not a mount point is fine. */
 export async function unmountWorkspace(dir: string): Promise<void> {
   for (let i = 0; i < 8 && (await isMounted(dir)); i++) {
-    const r = await run('umount', [dir], { check: false });
-    if (r.code !== 0) await run('umount', ['-l', dir], { check: false });
+    try {
+      unmountFs(dir);
+    } catch {
+      // busy (or already gone): detach it
+      try {
+        unmountFs(dir, MNT_DETACH);
+      } catch {
+        // not mounted any more: the loop's check ends it
+      }
+    }
   }
 }
 

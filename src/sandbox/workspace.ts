@@ -11,7 +11,7 @@
 import { constants } from 'node:fs';
 import { chown, copyFile, lstat, mkdir, open, statfs, writeFile, chmod } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { run } from '../lib/index.js';
+import { mountFs } from '../lib/index.js';
 import { InvalidArgument } from '../errors/index.js';
 import { TMP_DIR, WORK_DIR } from './sandbox-spec.js';
 import type { CollectedFile, JobFile } from './types.js';
@@ -27,7 +27,7 @@ export interface TmpfsOptions {
 export async function mountWorkspace(dir: string, o: TmpfsOptions): Promise<{ work: string; tmp: string }> {
   await mkdir(dir, { recursive: true, mode: 0o711 });
   const opts = `size=${o.sizeBytes},nr_inodes=${o.inodes},mode=0711,nosuid,nodev`;
-  await run('mount', ['-t', 'tmpfs', '-o', opts, 'pure-sandbox', dir]);
+  mountFs('tmpfs', 'pure-sandbox', dir, opts);
   const work = join(dir, 'work');
   const tmp = join(dir, 'tmp');
   await mkdir(work, { mode: 0o755 });

@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../../lib/index.js';
+import { MNT_DETACH, run, unmountFs } from '../../lib/index.js';
 
 export class NetnsDir {
   readonly dir: string;
@@ -40,9 +40,14 @@ export class NetnsDir {
 
   async remove(id: string): Promise<void> {
     const p = this.path(id);
-    if (await this.isMounted(id)) await run('umount', [p], { check: false });
     // a second mount may sit under the first (a crash between two creates): unmount until none is left
-    for (let i = 0; i < 3 && (await this.isMounted(id)); i++) await run('umount', ['-l', p], { check: false });
+    for (let i = 0; i < 4 && (await this.isMounted(id)); i++) {
+      try {
+        unmountFs(p, i === 0 ? 0 : MNT_DETACH);
+      } catch {
+        // not mounted (any more), or busy: the next pass detaches it
+      }
+    }
     await rm(p, { force: true });
   }
 

@@ -1,7 +1,7 @@
 /** Choose the snapshotter a root directory can use. */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../../lib/index.js';
+import { mountFs } from '../../lib/index.js';
 import type { SnapshotterKind } from './snapshotter.js';
 import { unmountAll } from './mounts.js';
 
@@ -17,8 +17,12 @@ export async function detectSnapshotter(root: string): Promise<SnapshotterKind> 
   try {
     for (const d of ['lower', 'upper', 'work', 'merged']) await mkdir(join(probe, d));
     const options = `lowerdir=${join(probe, 'lower')},upperdir=${join(probe, 'upper')},workdir=${join(probe, 'work')}`;
-    const result = await run('mount', ['-t', 'overlay', 'overlay', '-o', options, merged], { check: false });
-    return result.code === 0 ? 'overlay' : 'copy';
+    try {
+      mountFs('overlay', 'overlay', merged, options);
+      return 'overlay';
+    } catch {
+      return 'copy';
+    }
   } finally {
     await unmountAll(merged);
     await rm(probe, { recursive: true, force: true });

@@ -1,10 +1,10 @@
 /**
- * Mount table queries and unmounting, private to the snapshotters. Node cannot call mount(2), so the
- * `mount`/`umount` binaries act and /proc/self/mountinfo is the truth about what is mounted.
+ * Mount table queries and unmounting, private to the snapshotters. umount2(2) is called in-process
+ * (lib/mount.ts, through koffi); /proc/self/mountinfo is the truth about what is mounted.
  */
 import { readFile, realpath } from 'node:fs/promises';
-import { run } from '../../lib/index.js';
-import { Internal } from '../../errors/index.js';
+import { MNT_DETACH, unmountFs } from '../../lib/index.js';
+import { Internal, messageOf } from '../../errors/index.js';
 
 /** mountinfo escapes space, tab, newline and backslash in paths as \ooo (proc(5)). */
 function unescapeMountinfo(field: string): string {
@@ -54,11 +54,16 @@ export async function unmountAll(path: string): Promise<void> {
   // Bounded: each pass removes one stacked mount, or fails loudly.
   for (let pass = 0; pass < 16; pass++) {
     if (!(await mountPoints()).includes(target)) return;
-    const plain = await run('umount', [target], { check: false });
-    if (plain.code === 0) continue;
-    const lazy = await run('umount', ['-l', target], { check: false });
-    if (lazy.code !== 0 && (await mountPoints()).includes(target)) {
-      throw new Internal(`cannot unmount ${target}: ${lazy.stderr.trim() || plain.stderr.trim()}`);
+    try {
+      unmountFs(target);
+      continue;
+    } catch {
+      // busy: detach it below
+    }
+    try {
+      unmountFs(target, MNT_DETACH);
+    } catch (e) {
+      if ((await mountPoints()).includes(target)) throw new Internal(messageOf(e), { cause: e });
     }
   }
   throw new Internal(`cannot unmount ${target}: still mounted after 16 unmounts`);

@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../../lib/index.js';
+import { mountFs, run } from '../../lib/index.js';
 import { NotFound } from '../../errors/index.js';
 import type { PrepareOptions, Snapshotter, Usage } from './snapshotter.js';
 import { validateKey } from './snapshotter.js';
@@ -70,7 +70,11 @@ export class OverlaySnapshotter implements Snapshotter {
       await mkdir(linkDir);
       for (const [name, target] of plan.links) await symlink(target, join(linkDir, name));
     }
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', plan.options, join(dir, 'rootfs')], { cwd: plan.cwd });
+    const rootfs = join(dir, 'rootfs');
+    // Relative lowerdirs resolve against the mounting process's cwd: a `mount` process run there, rather
+    // than changing the daemon's own cwd. Only images too deep for absolute paths take this slower way.
+    if (plan.cwd === undefined) mountFs('overlay', 'overlay', rootfs, plan.options);
+    else await run('mount', ['-t', 'overlay', 'overlay', '-o', plan.options, rootfs], { cwd: plan.cwd });
   }
 
   async isMounted(key: string): Promise<boolean> {
