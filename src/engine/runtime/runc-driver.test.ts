@@ -3,6 +3,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isPureError } from '../../errors/index.js';
 import { makeTestWorld, type TestWorld } from './test-bundle.js';
 import { CrunDriver, RuncDriver, detectRuntimes, readExitFile, signalName, type RuntimeDriver } from './index.js';
@@ -69,6 +71,42 @@ for (const detected of runtimes) {
       await world.runtime.delete(c.id, { force: true });
       assert.equal(await world.runtime.state(c.id), null);
       assert.ok(!(await world.runtime.list()).includes(c.id));
+    });
+
+    void test('start runs the program (its output and exit arrive); a second start is a conflict', async () => {
+      const c = await world.create(['sh', '-c', 'echo started-once; exit 7']);
+      await world.runtime.start(c.id);
+      assert.equal(await exitCode(c.id), 7);
+      const log = await readFile(c.logPath, 'utf8');
+      assert.match(log, /started-once/);
+      await assert.rejects(world.runtime.start(c.id), (e: unknown) => isPureError(e) && e.code === 'conflict');
+      await world.runtime.delete(c.id, { force: true });
+    });
+
+    void test('delete of an exited container removes its cgroup in every hierarchy and its state dir', async () => {
+      const c = await world.create(['true']);
+      await world.runtime.start(c.id);
+      assert.equal(await exitCode(c.id), 0);
+      const leaves = async (): Promise<string[]> => {
+        const found: string[] = [];
+        for (const h of await readdir('/sys/fs/cgroup')) {
+          if (await stat(join('/sys/fs/cgroup', h, 'pure-test', c.id)).catch(() => null)) found.push(h);
+        }
+        return found;
+      };
+      assert.ok((await leaves()).length > 0, 'the running container had cgroups');
+      await world.runtime.delete(c.id);
+      assert.deepEqual(await leaves(), []);
+      assert.equal(await world.runtime.state(c.id), null);
+      assert.equal(await stat(join(world.dir, 'runc', c.id)).catch(() => null), null, 'the state dir is gone');
+    });
+
+    void test('start of a created container whose init was killed fails with conflict, not a hang', async () => {
+      const c = await world.create(['true']);
+      await world.runtime.kill(c.id, 'SIGKILL');
+      await world.eventually(async () => ((await world.runtime.state(c.id))?.status === 'stopped' ? true : undefined), 'init gone');
+      await assert.rejects(world.runtime.start(c.id), (e: unknown) => isPureError(e) && e.code === 'conflict');
+      await world.runtime.delete(c.id, { force: true });
     });
 
     void test('kill SIGTERM reaches a program that handles it; SIGKILL ends one that does not', async () => {

@@ -20,6 +20,8 @@ import type {
 } from './runtime-driver.js';
 import { isUnknownContainer, runtimeMessage } from './runtime-message.js';
 import { resizePty, spawnUnderPty } from './tty-exec.js';
+import { startViaExecFifo } from './exec-fifo.js';
+import { removeStoppedContainer } from './stopped-state.js';
 
 export interface RuncDriverOptions {
   /** Default `/usr/sbin/runc`. */
@@ -72,7 +74,15 @@ export class RuncDriver implements RuntimeDriver {
     return { status, pid: parsed.pid ?? 0 };
   }
 
+  /**
+   * Whether this runtime keeps runc's state layout, so that `start` may release the exec fifo itself
+   * (exec-fifo.ts) and `delete` may remove a stopped container's state itself (stopped-state.ts), each
+   * saving a runtime process; either falls back to the runtime's own command when the layout is not there.
+   */
+  protected readonly hasRuncStateLayout: boolean = true;
+
   async start(id: string): Promise<void> {
+    if (this.hasRuncStateLayout && (await startViaExecFifo(this.root, id))) return;
     await this.mustSucceed(['start', id], id, `cannot start container "${id}"`);
   }
 
@@ -90,6 +100,7 @@ export class RuncDriver implements RuntimeDriver {
   }
 
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    if (this.hasRuncStateLayout && (await removeStoppedContainer(this.root, id))) return;
     const r = await this.runtime(['delete', ...(opts.force ? ['--force'] : []), id], { check: false });
     if (r.code === 0 || isUnknownContainer(r.stderr)) return;
     const state = await this.state(id);
@@ -163,6 +174,8 @@ export class RuncDriver implements RuntimeDriver {
 /** crun: the same CLI as runc for everything RuntimeDriver uses. Default binary `/usr/bin/crun`. */
 export class CrunDriver extends RuncDriver {
   override readonly name: string = 'crun';
+  // crun keeps its own state layout: always ask it to start
+  protected override readonly hasRuncStateLayout: boolean = false;
   constructor(opts: RuncDriverOptions) {
     super({ ...opts, binary: opts.binary ?? '/usr/bin/crun' });
   }
