@@ -12,7 +12,7 @@ import { InvalidArgument } from '../errors/index.js';
 import type { CliContext } from './context.js';
 
 async function loadBench(): Promise<typeof BenchModule> {
-  // dist/pure-cli.mjs (bundled) sits beside dist/bench/; dist/cli/*.js and src/cli/*.ts one level down
+  // dist/pure.cjs (bundled) sits beside dist/bench/; dist/cli/*.js and src/cli/*.ts one level down
   const bundled = new URL('./bench/index.js', import.meta.url);
   const entry = existsSync(fileURLToPath(bundled)) ? bundled : new URL('../bench/index.js', import.meta.url);
   return (await import(entry.href)) as typeof BenchModule;

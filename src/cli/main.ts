@@ -2,25 +2,14 @@
  * The `pure` CLI's composition root: builds the client context and the commander program, runs one
  * command, turns its outcome into an exit code. The CLI is a thin client of the daemon's API; only `pure
  * daemon` loads the daemon (lazily, in-process). Start-up cost matters (`pure run --rm IMG true` is
- * benchmarked against docker), so heavy modules (ws, the daemon) are imported only by the commands that use them.
+ * benchmarked against docker), so heavy modules (ws, the daemon) are imported only by the commands that use them,
+ * and each command module only when its command runs (COMMAND_MODULES).
  */
 import { Command, CommanderError } from 'commander';
 import type { Writable } from 'node:stream';
 import { ApiClient, DEFAULT_SOCKET, socketFromHost } from './client.js';
 import { printError, type CliContext } from './context.js';
-import { registerRunCommands } from './run-command.js';
-import { registerContainerCommands } from './container-commands.js';
-import { registerListCommands } from './container-list.js';
-import { registerImageCommands } from './image-commands.js';
-import { registerRegistryCommands } from './registry-commands.js';
-import { registerStorageCommands } from './storage-commands.js';
-import { registerVolumeCommands } from './volume-commands.js';
-import { registerNetworkCommands } from './network-commands.js';
-import { registerSandboxCommands } from './sandbox-commands.js';
-import { registerBenchCommands } from './bench-commands.js';
-import { registerStackCommands } from './stack-commands.js';
-import { registerSystemCommands, runDaemon, CLIENT_VERSION } from './system-commands.js';
-import { registerEventCommands } from './event-commands.js';
+import { PURE_VERSION } from '../version.js';
 
 export interface CliIo {
   stdout: Writable;
@@ -53,10 +42,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     if (command === 'daemon') {
       // The daemon parses its own flags (and --help); it resolves when it has shut down.
+      const { runDaemon } = await import('./system-commands.js');
       await runDaemon(rest);
       return 0;
     }
-    const program = buildProgram(ctx);
+    const program = await buildProgram(ctx, command);
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
@@ -66,10 +56,49 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-export function buildProgram(ctx: CliContext): Command {
+type Register = (program: Command, ctx: CliContext) => void;
+
+interface CommandModule {
+  /** The top-level command words (and aliases) the module registers. */
+  words: readonly string[];
+  load(): Promise<Register>;
+}
+
+/**
+ * The modules that register commands, in the order `pure --help` lists them, each imported only when needed:
+ * `pure ps` loads and registers container-list.ts alone, so it pays neither for commander building ~200 other
+ * commands and options nor (in the code-split bundle) for compiling their modules and the node: built-ins
+ * they import. A word several modules extend (`image`) loads them all; `help`, an unknown word or none loads
+ * every module, so help and commander's "did you mean" see every command. main.test.ts checks `words`
+ * against what each module registers.
+ */
+export const COMMAND_MODULES: readonly CommandModule[] = [
+  { words: ['create', 'run', 'start', 'exec'], load: async () => (await import('./run-command.js')).registerRunCommands },
+  {
+    words: ['stop', 'restart', 'kill', 'pause', 'unpause', 'rm', 'wait', 'logs', 'inspect'],
+    load: async () => (await import('./container-commands.js')).registerContainerCommands,
+  },
+  { words: ['ps', 'stats'], load: async () => (await import('./container-list.js')).registerListCommands },
+  { words: ['image', 'import', 'load', 'images', 'tag', 'rmi'], load: async () => (await import('./image-commands.js')).registerImageCommands },
+  { words: ['image', 'pull', 'push', 'save', 'login', 'logout'], load: async () => (await import('./registry-commands.js')).registerRegistryCommands },
+  { words: ['image', 'system'], load: async () => (await import('./storage-commands.js')).registerStorageCommands },
+  { words: ['volume'], load: async () => (await import('./volume-commands.js')).registerVolumeCommands },
+  { words: ['network', 'port'], load: async () => (await import('./network-commands.js')).registerNetworkCommands },
+  { words: ['sandbox'], load: async () => (await import('./sandbox-commands.js')).registerSandboxCommands },
+  { words: ['bench'], load: async () => (await import('./bench-commands.js')).registerBenchCommands },
+  {
+    words: ['up', 'down', 'config', 'scale', 'stack', 'compose'],
+    load: async () => (await import('./stack-commands.js')).registerStackCommands,
+  },
+  { words: ['events'], load: async () => (await import('./event-commands.js')).registerEventCommands },
+  { words: ['version', 'info', 'daemon'], load: async () => (await import('./system-commands.js')).registerSystemCommands },
+];
+
+/** The program with the commands of `command` registered (every command when it is undefined or unknown). */
+export async function buildProgram(ctx: CliContext, command?: string): Promise<Command> {
   const program = new Command('pure')
     .description('Pure: run containers over runc. Every command talks to the daemon (start it with: pure daemon &).')
-    .version(CLIENT_VERSION, '--version', 'print the client version')
+    .version(PURE_VERSION, '--version', 'print the client version')
     .option('-H, --host <url>', 'daemon socket: unix:///path (default $PURE_SOCKET or unix:///run/pure/pure.sock)')
     .enablePositionalOptions()
     .exitOverride()
@@ -78,19 +107,9 @@ export function buildProgram(ctx: CliContext): Command {
       writeErr: (s) => ctx.stderr.write(s),
       outputError: (s, write) => write(`pure: ${s.replace(/^error: /, '')}`),
     });
-  registerRunCommands(program, ctx);
-  registerContainerCommands(program, ctx);
-  registerListCommands(program, ctx);
-  registerImageCommands(program, ctx);
-  registerRegistryCommands(program, ctx);
-  registerStorageCommands(program, ctx);
-  registerVolumeCommands(program, ctx);
-  registerNetworkCommands(program, ctx);
-  registerSandboxCommands(program, ctx);
-  registerBenchCommands(program, ctx);
-  registerStackCommands(program, ctx);
-  registerEventCommands(program, ctx);
-  registerSystemCommands(program, ctx);
+  const owners = COMMAND_MODULES.filter((m) => command !== undefined && m.words.includes(command));
+  const registers = await Promise.all((owners.length > 0 ? owners : COMMAND_MODULES).map((m) => m.load()));
+  for (const register of registers) register(program, ctx);
   return program;
 }
 

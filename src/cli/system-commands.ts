@@ -112,7 +112,7 @@ interface DaemonEntry {
 /** Load the daemon only for this command: the other commands never pay for fastify and the engine. */
 export async function runDaemon(argv: string[]): Promise<void> {
   // A computed specifier: the daemon is a separate part of the build, loaded only here.
-  // dist/cli/*.js when run unbundled, dist/pure-cli.mjs when bundled: the daemon is dist/daemon/main.js
+  // dist/cli/*.js when run unbundled, dist/pure.cjs when bundled: the daemon is dist/daemon/main.js
   const bundled = new URL('./daemon/main.js', import.meta.url);
   const entry = (existsSync(fileURLToPath(bundled)) ? bundled : new URL('../daemon/main.js', import.meta.url)).href;
   const daemon = (await import(entry)) as DaemonEntry;
