@@ -4,3 +4,4 @@ export { parseBytes, parseDuration, formatBytes } from './units.js';
 export { parseGoDuration } from './go-duration.js';
 export { writeFileAtomic, syncDir } from './atomic-file.js';
 export { mountFs, unmountFs, MountError, MNT_DETACH } from './mount.js';
+export { allOrFirstError } from './settle.js';

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { Conflict, InvalidArgument, NotFound, FailedPrecondition, messageOf } from '../../errors/index.js';
+import { allOrFirstError } from '../../lib/index.js';
 import type {
   ContainerCreateRequest,
   ContainerCreateResponse,
@@ -325,11 +326,14 @@ export class ContainerService {
 
   /** What runc, conmon and the cgroup keep of a container that is not running. Idempotent. */
   async #releaseRuntime(id: string): Promise<void> {
-    await this.#o.runtime.delete(id, { force: true });
-    await this.#o.cgroups.remove(this.cgroupsPath(id)).catch(() => undefined);
-    await this.#o.monitor.clearExit(id);
-    await this.#o.monitor.cleanup(id);
-    await this.#o.network?.detach(id);
+    // independent cleanups, run side by side; every one is attempted, the first failure is reported. The
+    // rootfs is unmounted at exit, as the Snapshotter contract says (writes stay in upper/; start mounts again).
+    await allOrFirstError([
+      this.#o.runtime.delete(id, { force: true }).then(() => this.#o.cgroups.remove(this.cgroupsPath(id)).catch(() => undefined)),
+      this.#o.monitor.clearExit(id).then(() => this.#o.monitor.cleanup(id)),
+      this.#o.network?.detach(id),
+      this.#o.snapshotter.unmount(id),
+    ]);
   }
 
   /** --rm or the restart policy, once the exit is recorded. */
@@ -507,6 +511,7 @@ export class ContainerService {
     this.health.end(id);
     if (!opts.runtimeReleased) await this.#releaseRuntime(id).catch(() => undefined);
     this.#o.network?.forget(id);
+    // the snapshot's dirs live inside the container's dir: unmount and remove them first
     await this.#o.snapshotter.remove(id);
     await rm(this.dir(id), { recursive: true, force: true });
     const rec = this.repo.get(id);
