@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MNT_DETACH, MountError, mountFs, unmountFs } from './mount.js';
+import { MNT_DETACH, MountError, mountFs, unmountFs, unmountFsAsync } from './mount.js';
 
 const mounted = async (dir: string): Promise<boolean> =>
   (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').some((l) => l.split(' ')[4] === dir);
@@ -46,4 +46,13 @@ void test('MNT_DETACH unmounts a mount a process still holds open', async (t) =>
   } finally {
     await held.close();
   }
+});
+
+void test('unmountFsAsync unmounts off the event loop, and a failure still names the errno', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pure-mount-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  mountFs('tmpfs', 'pure-test', dir, 'size=1m');
+  await unmountFsAsync(dir);
+  assert.equal(await mounted(dir), false);
+  await assert.rejects(unmountFsAsync(dir), (e: unknown) => e instanceof MountError && e.errno === 'EINVAL');
 });

@@ -9,7 +9,7 @@
  */
 import { InvalidArgument, NotFound } from '../../errors/index.js';
 import type { Db } from '../../state/index.js';
-import { migrate } from '../../state/index.js';
+import { migrate, statement } from '../../state/index.js';
 import type { ContainerCreateRequest, ContainerStatus, HealthState } from '../../api/types.js';
 
 export interface ContainerRecord {
@@ -87,8 +87,7 @@ export class ContainerRepository {
   }
 
   insert(rec: ContainerRecord): void {
-    this.#db
-      .prepare('INSERT INTO containers (id, name, created, data) VALUES (?, ?, ?, ?)')
+    statement(this.#db, 'INSERT INTO containers (id, name, created, data) VALUES (?, ?, ?, ?)')
       .run(rec.id, rec.name, rec.created, JSON.stringify({ ...rec, health: undefined }));
   }
 
@@ -102,34 +101,33 @@ export class ContainerRepository {
 
   update(rec: ContainerRecord): void {
     const { health: _health, ...data } = rec;
-    this.#db.prepare('UPDATE containers SET name = ?, data = ? WHERE id = ?').run(rec.name, JSON.stringify(data), rec.id);
+    statement(this.#db, 'UPDATE containers SET name = ?, data = ? WHERE id = ?').run(rec.name, JSON.stringify(data), rec.id);
   }
 
   /** Replace (or, with undefined, clear) the health state alone. */
   setHealth(id: string, health: HealthState | undefined): void {
-    this.#db.prepare('UPDATE containers SET health = ? WHERE id = ?').run(health === undefined ? null : JSON.stringify(health), id);
+    statement(this.#db, 'UPDATE containers SET health = ? WHERE id = ?').run(health === undefined ? null : JSON.stringify(health), id);
   }
 
   delete(id: string): void {
     this.#db.transaction(() => {
-      this.#db.prepare('DELETE FROM containers WHERE id = ?').run(id);
-      this.#db.prepare('DELETE FROM intents WHERE container_id = ?').run(id);
+      statement(this.#db, 'DELETE FROM containers WHERE id = ?').run(id);
+      statement(this.#db, 'DELETE FROM intents WHERE container_id = ?').run(id);
     })();
   }
 
   get(id: string): ContainerRecord | undefined {
-    const row = this.#db.prepare(`SELECT ${COLUMNS} FROM containers WHERE id = ?`).get(id) as Row | undefined;
+    const row = statement(this.#db, `SELECT ${COLUMNS} FROM containers WHERE id = ?`).get(id) as Row | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   byName(name: string): ContainerRecord | undefined {
-    const row = this.#db.prepare(`SELECT ${COLUMNS} FROM containers WHERE name = ?`).get(name) as Row | undefined;
+    const row = statement(this.#db, `SELECT ${COLUMNS} FROM containers WHERE name = ?`).get(name) as Row | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   byIdPrefix(prefix: string): ContainerRecord[] {
-    const rows = this.#db
-      .prepare(`SELECT ${COLUMNS} FROM containers WHERE id >= ? AND id < ? || 'g' LIMIT 2`)
+    const rows = statement(this.#db, `SELECT ${COLUMNS} FROM containers WHERE id >= ? AND id < ? || 'g' LIMIT 2`)
       .all(prefix, prefix) as Row[];
     return rows.map(fromRow);
   }
@@ -147,7 +145,7 @@ export class ContainerRepository {
   }
 
   list(): ContainerRecord[] {
-    const rows = this.#db.prepare(`SELECT ${COLUMNS} FROM containers ORDER BY created DESC`).all() as Row[];
+    const rows = statement(this.#db, `SELECT ${COLUMNS} FROM containers ORDER BY created DESC`).all() as Row[];
     return rows.map(fromRow);
   }
 
@@ -159,18 +157,17 @@ export class ContainerRepository {
   }
 
   addIntent(containerId: string, op: IntentOp): number {
-    const r = this.#db
-      .prepare('INSERT INTO intents (container_id, op, created) VALUES (?, ?, ?)')
+    const r = statement(this.#db, 'INSERT INTO intents (container_id, op, created) VALUES (?, ?, ?)')
       .run(containerId, op, new Date().toISOString());
     return Number(r.lastInsertRowid);
   }
 
   completeIntent(intentId: number): void {
-    this.#db.prepare('DELETE FROM intents WHERE id = ?').run(intentId);
+    statement(this.#db, 'DELETE FROM intents WHERE id = ?').run(intentId);
   }
 
   intents(): Intent[] {
-    const rows = this.#db.prepare('SELECT id, container_id, op, created FROM intents ORDER BY id').all() as {
+    const rows = statement(this.#db, 'SELECT id, container_id, op, created FROM intents ORDER BY id').all() as {
       id: number;
       container_id: string;
       op: IntentOp;

@@ -1,5 +1,5 @@
 import type { Db } from '../../state/index.js';
-import { migrate } from '../../state/index.js';
+import { migrate, statement } from '../../state/index.js';
 import type { ImageConfig, ImageRecord, LayerRecord } from './types.js';
 
 const MIGRATIONS = [
@@ -46,91 +46,90 @@ export class ImageDb {
   }
 
   all(): ImageRecord[] {
-    const rows = this.db.prepare('SELECT * FROM images ORDER BY created DESC, id').all() as ImageRow[];
-    const tags = this.db.prepare('SELECT ref, image_id FROM image_tags ORDER BY ref').all() as { ref: string; image_id: string }[];
-    const digests = this.db.prepare('SELECT ref, image_id FROM image_digests ORDER BY ref').all() as { ref: string; image_id: string }[];
+    const rows = statement(this.db, 'SELECT * FROM images ORDER BY created DESC, id').all() as ImageRow[];
+    const tags = statement(this.db, 'SELECT ref, image_id FROM image_tags ORDER BY ref').all() as { ref: string; image_id: string }[];
+    const digests = statement(this.db, 'SELECT ref, image_id FROM image_digests ORDER BY ref').all() as { ref: string; image_id: string }[];
     return rows.map((r) => withDigests(toRecord(r, tags.filter((t) => t.image_id === r.id).map((t) => t.ref)), digests.filter((d) => d.image_id === r.id).map((d) => d.ref)));
   }
 
   byId(id: string): ImageRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
+    const row = statement(this.db, 'SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
     return row && withDigests(toRecord(row, this.tagsOf(id)), this.digestsOf(id));
   }
 
   idsWithPrefix(hexPrefix: string): string[] {
-    const rows = this.db.prepare("SELECT id FROM images WHERE substr(id, 8, ?) = ?").all(hexPrefix.length, hexPrefix) as { id: string }[];
+    const rows = statement(this.db, "SELECT id FROM images WHERE substr(id, 8, ?) = ?").all(hexPrefix.length, hexPrefix) as { id: string }[];
     return rows.map((r) => r.id);
   }
 
   byManifest(digest: string): string | undefined {
-    const row = this.db.prepare('SELECT id FROM images WHERE manifest_digest = ?').get(digest) as { id: string } | undefined;
+    const row = statement(this.db, 'SELECT id FROM images WHERE manifest_digest = ?').get(digest) as { id: string } | undefined;
     return row?.id;
   }
 
   tagTarget(ref: string): string | undefined {
-    const row = this.db.prepare('SELECT image_id FROM image_tags WHERE ref = ?').get(ref) as { image_id: string } | undefined;
+    const row = statement(this.db, 'SELECT image_id FROM image_tags WHERE ref = ?').get(ref) as { image_id: string } | undefined;
     return row?.image_id;
   }
 
   tagsOf(id: string): string[] {
-    const rows = this.db.prepare('SELECT ref FROM image_tags WHERE image_id = ? ORDER BY ref').all(id) as { ref: string }[];
+    const rows = statement(this.db, 'SELECT ref FROM image_tags WHERE image_id = ? ORDER BY ref').all(id) as { ref: string }[];
     return rows.map((r) => r.ref);
   }
 
   /** `name@sha256:…` as pulled from a registry → image id. */
   digestTarget(ref: string): string | undefined {
-    const row = this.db.prepare('SELECT image_id FROM image_digests WHERE ref = ?').get(ref) as { image_id: string } | undefined;
+    const row = statement(this.db, 'SELECT image_id FROM image_digests WHERE ref = ?').get(ref) as { image_id: string } | undefined;
     return row?.image_id;
   }
 
   digestsOf(id: string): string[] {
-    const rows = this.db.prepare('SELECT ref FROM image_digests WHERE image_id = ? ORDER BY ref').all(id) as { ref: string }[];
+    const rows = statement(this.db, 'SELECT ref FROM image_digests WHERE image_id = ? ORDER BY ref').all(id) as { ref: string }[];
     return rows.map((r) => r.ref);
   }
 
   /** Insert (or keep) the image and point each tag at it, taking tags away from other images. */
   save(image: ImageRecord, tags: readonly string[], repoDigests: readonly string[] = []): void {
     this.db.transaction(() => {
-      this.db
-        .prepare(
+      statement(this.db, 
           `INSERT OR IGNORE INTO images (id, manifest_digest, created, architecture, os, config, layers, size)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(image.id, image.manifestDigest, image.created, image.architecture, image.os, JSON.stringify(image.config), JSON.stringify(image.layers), image.size);
       for (const t of tags) this.setTag(t, image.id);
       for (const d of repoDigests) {
-        this.db.prepare('INSERT INTO image_digests (ref, image_id) VALUES (?, ?) ON CONFLICT(ref) DO UPDATE SET image_id = excluded.image_id').run(d, image.id);
+        statement(this.db, 'INSERT INTO image_digests (ref, image_id) VALUES (?, ?) ON CONFLICT(ref) DO UPDATE SET image_id = excluded.image_id').run(d, image.id);
       }
     })();
   }
 
   setTag(ref: string, id: string): void {
-    this.db.prepare('INSERT INTO image_tags (ref, image_id) VALUES (?, ?) ON CONFLICT(ref) DO UPDATE SET image_id = excluded.image_id').run(ref, id);
+    statement(this.db, 'INSERT INTO image_tags (ref, image_id) VALUES (?, ?) ON CONFLICT(ref) DO UPDATE SET image_id = excluded.image_id').run(ref, id);
   }
 
   untag(ref: string): void {
-    this.db.prepare('DELETE FROM image_tags WHERE ref = ?').run(ref);
+    statement(this.db, 'DELETE FROM image_tags WHERE ref = ?').run(ref);
   }
 
   deleteImage(id: string): void {
-    this.db.prepare('DELETE FROM images WHERE id = ?').run(id);
+    statement(this.db, 'DELETE FROM images WHERE id = ?').run(id);
   }
 
   layer(chainId: string): { diffId: string; size: number } | undefined {
-    const row = this.db.prepare('SELECT diff_id, size FROM image_layers WHERE chain_id = ?').get(chainId) as { diff_id: string; size: number } | undefined;
+    const row = statement(this.db, 'SELECT diff_id, size FROM image_layers WHERE chain_id = ?').get(chainId) as { diff_id: string; size: number } | undefined;
     return row && { diffId: row.diff_id, size: row.size };
   }
 
   addLayer(layer: LayerRecord): void {
-    this.db.prepare('INSERT OR REPLACE INTO image_layers (chain_id, diff_id, size) VALUES (?, ?, ?)').run(layer.chainId, layer.diffId, layer.size);
+    statement(this.db, 'INSERT OR REPLACE INTO image_layers (chain_id, diff_id, size) VALUES (?, ?, ?)').run(layer.chainId, layer.diffId, layer.size);
   }
 
   deleteLayer(chainId: string): void {
-    this.db.prepare('DELETE FROM image_layers WHERE chain_id = ?').run(chainId);
+    statement(this.db, 'DELETE FROM image_layers WHERE chain_id = ?').run(chainId);
   }
 
   layerChainIds(): string[] {
-    return (this.db.prepare('SELECT chain_id FROM image_layers').all() as { chain_id: string }[]).map((r) => r.chain_id);
+    return (statement(this.db, 'SELECT chain_id FROM image_layers').all() as { chain_id: string }[]).map((r) => r.chain_id);
   }
 }
 

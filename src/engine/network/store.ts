@@ -4,7 +4,7 @@
  * the extra networks a container was connected to (`network connect`), which outlive its runs.
  */
 import type { Db } from '../../state/index.js';
-import { migrate } from '../../state/index.js';
+import { migrate, statement } from '../../state/index.js';
 import type { PortBinding } from '../../api/types.js';
 import type { CniResult } from './cni.js';
 
@@ -63,57 +63,55 @@ export class NetworkRepository {
   }
 
   list(): NetworkRecord[] {
-    return (this.#db.prepare('SELECT data FROM networks ORDER BY name').all() as { data: string }[]).map((r) => JSON.parse(r.data) as NetworkRecord);
+    return (statement(this.#db, 'SELECT data FROM networks ORDER BY name').all() as { data: string }[]).map((r) => JSON.parse(r.data) as NetworkRecord);
   }
 
   get(name: string): NetworkRecord | undefined {
-    const row = this.#db.prepare('SELECT data FROM networks WHERE name = ?').get(name) as { data: string } | undefined;
+    const row = statement(this.#db, 'SELECT data FROM networks WHERE name = ?').get(name) as { data: string } | undefined;
     return row ? (JSON.parse(row.data) as NetworkRecord) : undefined;
   }
 
   insert(n: NetworkRecord): void {
-    this.#db.prepare('INSERT INTO networks (name, id, data) VALUES (?, ?, ?)').run(n.name, n.id, JSON.stringify(n));
+    statement(this.#db, 'INSERT INTO networks (name, id, data) VALUES (?, ?, ?)').run(n.name, n.id, JSON.stringify(n));
   }
 
   delete(name: string): void {
-    this.#db.prepare('DELETE FROM networks WHERE name = ?').run(name);
+    statement(this.#db, 'DELETE FROM networks WHERE name = ?').run(name);
   }
 
   endpoints(filter: { containerId?: string; network?: string } = {}): EndpointRecord[] {
-    const rows = this.#db.prepare('SELECT data FROM network_endpoints ORDER BY rowid').all() as { data: string }[];
+    const rows = statement(this.#db, 'SELECT data FROM network_endpoints ORDER BY rowid').all() as { data: string }[];
     return rows
       .map((r) => JSON.parse(r.data) as EndpointRecord)
       .filter((e) => (filter.containerId === undefined || e.containerId === filter.containerId) && (filter.network === undefined || e.network === filter.network));
   }
 
   putEndpoint(e: EndpointRecord): void {
-    this.#db
-      .prepare('INSERT INTO network_endpoints (container_id, network, data) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data')
+    statement(this.#db, 'INSERT INTO network_endpoints (container_id, network, data) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data')
       .run(e.containerId, e.network, JSON.stringify(e));
   }
 
   deleteEndpoint(containerId: string, network: string): void {
-    this.#db.prepare('DELETE FROM network_endpoints WHERE container_id = ? AND network = ?').run(containerId, network);
+    statement(this.#db, 'DELETE FROM network_endpoints WHERE container_id = ? AND network = ?').run(containerId, network);
   }
 
   connections(filter: { containerId?: string; network?: string } = {}): ConnectionRecord[] {
-    const rows = this.#db.prepare('SELECT data FROM network_connections ORDER BY rowid').all() as { data: string }[];
+    const rows = statement(this.#db, 'SELECT data FROM network_connections ORDER BY rowid').all() as { data: string }[];
     return rows
       .map((r) => JSON.parse(r.data) as ConnectionRecord)
       .filter((c) => (filter.containerId === undefined || c.containerId === filter.containerId) && (filter.network === undefined || c.network === filter.network));
   }
 
   putConnection(c: ConnectionRecord): void {
-    this.#db
-      .prepare('INSERT INTO network_connections (container_id, network, data) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data')
+    statement(this.#db, 'INSERT INTO network_connections (container_id, network, data) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data')
       .run(c.containerId, c.network, JSON.stringify(c));
   }
 
   deleteConnection(containerId: string, network: string): void {
-    this.#db.prepare('DELETE FROM network_connections WHERE container_id = ? AND network = ?').run(containerId, network);
+    statement(this.#db, 'DELETE FROM network_connections WHERE container_id = ? AND network = ?').run(containerId, network);
   }
 
   deleteConnectionsOf(containerId: string): void {
-    this.#db.prepare('DELETE FROM network_connections WHERE container_id = ?').run(containerId);
+    statement(this.#db, 'DELETE FROM network_connections WHERE container_id = ?').run(containerId);
   }
 }

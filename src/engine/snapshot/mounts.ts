@@ -3,7 +3,7 @@
  * (lib/mount.ts, through koffi); /proc/self/mountinfo is the truth about what is mounted.
  */
 import { readFile, realpath } from 'node:fs/promises';
-import { MNT_DETACH, unmountFs } from '../../lib/index.js';
+import { MNT_DETACH, unmountFs, unmountFsAsync } from '../../lib/index.js';
 import { Internal, messageOf } from '../../errors/index.js';
 
 /** mountinfo escapes space, tab, newline and backslash in paths as \ooo (proc(5)). */
@@ -55,7 +55,7 @@ export async function unmountAll(path: string): Promise<void> {
   for (let pass = 0; pass < 16; pass++) {
     if (!(await mountPoints()).includes(target)) return;
     try {
-      unmountFs(target);
+      await unmountFsAsync(target);
       continue;
     } catch {
       // busy: detach it below

@@ -4,7 +4,7 @@
  * container can never leave a stale reference behind (no bookkeeping to repair after a crash).
  */
 import type { Db } from '../../state/index.js';
-import { migrate } from '../../state/index.js';
+import { migrate, statement } from '../../state/index.js';
 
 export interface VolumeRow {
   name: string;
@@ -44,21 +44,20 @@ export class VolumeRepository {
   }
 
   get(name: string): VolumeRow | undefined {
-    const r = this.#db.prepare('SELECT * FROM volumes WHERE name = ?').get(name) as RawRow | undefined;
+    const r = statement(this.#db, 'SELECT * FROM volumes WHERE name = ?').get(name) as RawRow | undefined;
     return r && fromRaw(r);
   }
 
   list(): VolumeRow[] {
-    return (this.#db.prepare('SELECT * FROM volumes ORDER BY name').all() as RawRow[]).map(fromRaw);
+    return (statement(this.#db, 'SELECT * FROM volumes ORDER BY name').all() as RawRow[]).map(fromRaw);
   }
 
   insert(row: VolumeRow): void {
-    this.#db
-      .prepare('INSERT INTO volumes (name, created, labels, anonymous) VALUES (?, ?, ?, ?)')
+    statement(this.#db, 'INSERT INTO volumes (name, created, labels, anonymous) VALUES (?, ?, ?, ?)')
       .run(row.name, row.created, JSON.stringify(row.labels), row.anonymous ? 1 : 0);
   }
 
   delete(name: string): void {
-    this.#db.prepare('DELETE FROM volumes WHERE name = ?').run(name);
+    statement(this.#db, 'DELETE FROM volumes WHERE name = ?').run(name);
   }
 }
