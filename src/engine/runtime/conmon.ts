@@ -143,8 +143,9 @@ export class Conmon {
       start.end('0');
       const message = await readSyncMessage(sync, opts.signal);
       const code = await firstExit;
-      const conmonErr = (await readFile(errPath, 'utf8').catch(() => '')).trim();
       if (message === null) {
+        // conmon's own complaint is in its stderr file: read only when there is something to explain
+        const conmonErr = (await readFile(errPath, 'utf8').catch(() => '')).trim();
         throw new Internal(`conmon for container "${opts.id}" exited (${code}) without reporting: ${conmonErr.split('\n').pop() ?? ''}`);
       }
       if (message.data < 0) {
