@@ -3,7 +3,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importBusybox, startTestDaemon, type TestDaemon } from './harness.js';
 
@@ -85,6 +85,18 @@ void describe('detached containers', () => {
     assert.match(ok(['ps', '--filter', 'name=ticker']), /Up/);
     ok(['rm', '-f', 'ticker']);
     assert.equal(existsSync(join(d.root, 'containers', id)), false, 'rm frees the container directory');
+  });
+
+  void test('an exited container\'s rootfs is unmounted; start mounts it again with its writes', async () => {
+    const id = ok(['run', '-d', 'busybox', 'sh', '-c', 'cat /kept 2>/dev/null; echo run >> /kept']).trim();
+    const rootfs = join(d.root, 'containers', id, 'rootfs');
+    const mounted = (): boolean => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === rootfs);
+    assert.equal(ok(['wait', id]).trim(), '0');
+    await waitFor(() => !mounted());
+    ok(['start', '-a', id]);
+    assert.equal(ok(['logs', id]), 'run\n', 'the second run read what the first wrote');
+    await waitFor(() => !mounted());
+    ok(['rm', id]);
   });
 
   void test('rm refuses a running container without force', () => {
