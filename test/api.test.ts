@@ -1,6 +1,6 @@
 /**
- * API v1 contract: the OpenAPI document describes exactly the routes served, and every error carries a code
- * from the catalog with its status.
+ * API v1 contract: the OpenAPI document describes exactly the routes served, every error carries a code
+ * from the catalog with its status, and POST /v1/containers/{id}/attach streams a real container's output.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,8 +40,8 @@ void test('every path in the OpenAPI document is served, and a made-up one is no
     assert.ok(paths.includes(must), `${must} is documented`);
   }
   for (const [path, methods] of Object.entries(doc.paths)) {
-    if (path.endsWith('/attach') || path.endsWith('/start') && path.startsWith('/v1/exec')) continue; // WebSockets
     for (const method of Object.keys(methods)) {
+      if (method === 'get' && (path.endsWith('/attach') || path.startsWith('/v1/exec'))) continue; // WebSockets
       // GET /v1/events streams until `until` (or the client leaves): ask for one that ends now
       const url = path === '/v1/events' ? `/v1/events?until=${new Date().toISOString()}` : path.replace(/\{[^}]+\}/g, 'nosuchthing');
       const r = await call(method.toUpperCase(), url, method === 'post' ? {} : undefined);
@@ -75,4 +75,65 @@ void test('errors carry a catalog code and the status mapped to it', async () =>
   assert.equal((busy.json as { code: string }).code, 'conflict');
   assert.equal(busy.status, 409);
   assert.equal((await call('DELETE', `/v1/containers/${name}?force=1`)).status, 200);
+});
+
+/** POST `path` and split the multiplexed body into its frames: [type, 0, 0, 0, length (uint32 BE)] payload. */
+function attachFrames(path: string): Promise<{ status: number; type: string; frames: { type: number; text: string }[] }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: d.socket, method: 'POST', path }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        let body = Buffer.concat(chunks);
+        const frames: { type: number; text: string }[] = [];
+        if ((res.statusCode ?? 0) < 400) {
+          while (body.length >= 8) {
+            const end = 8 + body.readUInt32BE(4);
+            frames.push({ type: body[0] ?? 0, text: body.subarray(8, end).toString('utf8') });
+            body = body.subarray(end);
+          }
+        } else {
+          frames.push({ type: 0, text: body.toString('utf8') });
+        }
+        resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', frames });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+void test('POST attach?start=1 starts a container and streams stdout and stderr apart, then its exit', async () => {
+  const created = await call('POST', '/v1/containers', { image: 'busybox', cmd: ['sh', '-c', 'echo out; echo err >&2; echo more; exit 3'] });
+  assert.equal(created.status, 201);
+  const { id } = created.json as { id: string };
+  const r = await attachFrames(`/v1/containers/${id}/attach?logs=1&start=1`);
+  assert.equal(r.status, 200);
+  assert.equal(r.type, 'application/vnd.pure.multiplexed-stream');
+  const out = r.frames.filter((f) => f.type === 1).map((f) => f.text).join('');
+  const err = r.frames.filter((f) => f.type === 2).map((f) => f.text).join('');
+  assert.equal(out, 'out\nmore\n');
+  assert.equal(err, 'err\n');
+  assert.deepEqual(JSON.parse(r.frames.at(-1)?.text ?? ''), { type: 'exit', exitCode: 3, oomKilled: false });
+  assert.equal(r.frames.at(-1)?.type, 3);
+  // started again without replay: only the new run's output
+  const again = await attachFrames(`/v1/containers/${id}/attach?start=1`);
+  assert.equal(again.frames.filter((f) => f.type === 1).map((f) => f.text).join(''), 'out\nmore\n');
+  assert.equal((await call('DELETE', `/v1/containers/${id}`)).status, 200);
+});
+
+void test('POST attach?start=1 answers a failed start with its error, and with autoRemove ends once the container is gone', async () => {
+  const bad = await call('POST', '/v1/containers', { image: 'busybox', cmd: ['/nope'], autoRemove: true });
+  const badId = (bad.json as { id: string }).id;
+  const failed = await attachFrames(`/v1/containers/${badId}/attach?logs=1&start=1`);
+  assert.equal(failed.status, 404, failed.frames[0]?.text);
+  assert.equal((JSON.parse(failed.frames[0]?.text ?? '{}') as { code: string }).code, 'not_found');
+  await call('DELETE', `/v1/containers/${badId}?force=1`);
+
+  const rm = await call('POST', '/v1/containers', { image: 'busybox', cmd: ['true'], autoRemove: true });
+  const rmId = (rm.json as { id: string }).id;
+  const r = await attachFrames(`/v1/containers/${rmId}/attach?logs=1&start=1`);
+  assert.deepEqual(JSON.parse(r.frames.at(-1)?.text ?? ''), { type: 'exit', exitCode: 0, oomKilled: false });
+  assert.equal((await call('GET', `/v1/containers/${rmId}`)).status, 404);
+  assert.equal((await attachFrames('/v1/containers/nosuchthing/attach?start=1')).status, 404);
 });

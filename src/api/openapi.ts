@@ -48,7 +48,15 @@ export class OpenApiCollector {
         },
       };
     }
-    paths['/v1/containers/{id}/attach'] = { get: { summary: "WebSocket: attach to a container's stdio (?logs=1 replays)", responses: { '101': { description: 'Switching Protocols' } } } };
+    const attach = (paths['/v1/containers/{id}/attach'] ??= {});
+    attach.get = { summary: "WebSocket: attach to a container's stdio (?logs=1 replays)", responses: { '101': { description: 'Switching Protocols' } } };
+    const post = attach.post as { responses?: Record<string, object> } | undefined;
+    if (post?.responses) {
+      post.responses['200'] = {
+        description: 'frames of [type (1 stdout, 2 stderr, 3 an exit or error message as JSON), 0, 0, 0, length as uint32 BE] then the payload',
+        content: { 'application/vnd.pure.multiplexed-stream': { schema: { type: 'string', format: 'binary' } } },
+      };
+    }
     paths['/v1/exec/{execId}/start'] = { get: { summary: 'WebSocket: run a prepared exec and stream its stdio', responses: { '101': { description: 'Switching Protocols' } } } };
     return {
       openapi: '3.1.0',

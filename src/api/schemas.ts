@@ -30,6 +30,8 @@ export const LogsQuery = Type.Object({
   stderr: Type.Optional(Bool),
 });
 export const StatsQuery = Type.Object({ stream: Type.Optional(Bool) });
+/** POST /containers/:id/attach: logs=1 replays output from the start; start=1 starts the container once subscribed. */
+export const AttachQuery = Type.Object({ logs: Type.Optional(Bool), start: Type.Optional(Bool) });
 
 export const TagBody = Type.Object({ target: Type.String({ minLength: 1 }) });
 

@@ -1,10 +1,13 @@
 /**
- * The WebSocket endpoints: attach to a container's stdio and run an exec. Framing (see types.ts): binary frames
- * carry output with a leading stream byte (1 stdout, 2 stderr) and, from the client, stdin bytes; text frames
- * carry control messages (exit, error, resize, eof).
+ * The streaming endpoints: attach to a container's stdio and run an exec over a WebSocket, and attach to a
+ * container's output over plain HTTP (POST /v1/containers/{id}/attach, optionally starting it).
+ * WebSocket framing (see types.ts): binary frames carry output with a leading stream byte (1 stdout, 2 stderr)
+ * and, from the client, stdin bytes; text frames carry control messages (exit, error, resize, eof).
+ * The HTTP body uses docker's multiplexed-stream header instead: [type, 0, 0, 0, length (uint32 BE)] then the
+ * payload, type 1 stdout, 2 stderr, 3 a control message (exit or error) as JSON.
  */
-import type { IncomingMessage } from 'node:http';
-import type { Duplex, Writable } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable, type Duplex, type Writable } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import type { WebSocketServer, WebSocket, RawData } from 'ws';
 import { codeOf, messageOf } from '../errors/index.js';
@@ -73,6 +76,51 @@ export function attachUpgradeHandler(deps: ApiDeps, execs: ExecRegistry): Upgrad
   });
 }
 
+/** One item of an attach's output: bytes of one stream, or the control message that ends it. */
+type AttachItem = { stream: typeof STDOUT | typeof STDERR; data: string } | Extract<AttachControl, { type: 'exit' | 'error' }>;
+
+/**
+ * Follow the output of container `id` for an attach. The subscription is made by this call, so a client that
+ * calls it before starting the container misses nothing: with `replay`, output comes from the start of the
+ * log; without, only what is written from now on. Yields output until the container's next exit, then (once
+ * an autoRemove container is gone, as docker's `run --rm` returns) an error item if the exit carries one,
+ * and the exit item; a failure ends it with an error item. Once `signal` aborts it ends without either.
+ * `starting`: the caller starts the container next, so a stopped one is followed into its next run rather
+ * than answered at once with its last exit.
+ */
+function followAttach(deps: ApiDeps, id: string, opts: { replay: boolean; starting?: boolean; signal: AbortSignal }): AsyncGenerator<AttachItem> {
+  const c = deps.containers;
+  let result: WaitResponse | undefined;
+  const onExit = (r: WaitResponse) => {
+    result = r;
+  };
+  c.events.once(`exit:${id}`, onExit);
+  return (async function* (): AsyncGenerator<AttachItem> {
+    try {
+      const cur = c.resolve(id);
+      const entries = c.logs(id, { follow: true, untilNextExit: true, tail: opts.replay ? undefined : 0, signal: opts.signal });
+      if (cur.status === 'exited' && !opts.replay && !opts.starting) {
+        // nothing will come: docker refuses to attach to a stopped container
+        result = { exitCode: cur.exitCode, oomKilled: cur.oomKilled };
+      } else {
+        for await (const e of entries) yield { stream: e.stream === 'stdout' ? STDOUT : STDERR, data: e.data };
+      }
+      if (opts.signal.aborted) return;
+      const rec = c.repo.get(id);
+      const final: WaitResponse = result ?? { exitCode: rec?.exitCode ?? 0, oomKilled: rec?.oomKilled ?? false };
+      // `run --rm` returns once the container is gone, as docker's does
+      if (rec?.config.autoRemove) await removed(deps, id, 10_000, opts.signal);
+      if (opts.signal.aborted) return;
+      if (final.error) yield { type: 'error', code: 'failed_precondition', message: final.error };
+      yield { type: 'exit', exitCode: final.exitCode, oomKilled: final.oomKilled };
+    } catch (e) {
+      yield { type: 'error', code: codeOf(e), message: messageOf(e) };
+    } finally {
+      c.events.off(`exit:${id}`, onExit);
+    }
+  })();
+}
+
 function runAttach(deps: ApiDeps, ws: WebSocket, ref: string, replay: boolean): void {
   const c = deps.containers;
   let id: string;
@@ -83,11 +131,7 @@ function runAttach(deps: ApiDeps, ws: WebSocket, ref: string, replay: boolean): 
     return;
   }
   const ac = new AbortController();
-  let result: WaitResponse | undefined;
-  const onExit = (r: WaitResponse) => {
-    result = r;
-  };
-  c.events.once(`exit:${id}`, onExit);
+  const output = followAttach(deps, id, { replay, signal: ac.signal });
 
   // stdin: opened on first use, once the container runs (conmon's attach socket exists only then)
   let stdin: Promise<Writable | undefined> | undefined;
@@ -117,49 +161,86 @@ function runAttach(deps: ApiDeps, ws: WebSocket, ref: string, replay: boolean): 
   c.events.on(`wake:${id}`, onStart);
   ws.on('close', () => {
     ac.abort();
-    c.events.off(`exit:${id}`, onExit);
     c.events.off(`wake:${id}`, onStart);
     void stdin?.then((w) => w?.end());
   });
 
   void (async () => {
-    try {
-      const cur = c.resolve(id);
-      const entries = c.logs(id, { follow: true, untilNextExit: true, tail: replay ? undefined : 0, signal: ac.signal });
-      if (cur.status === 'exited' && !replay) {
-        // nothing will come: docker refuses to attach to a stopped container
-        result = { exitCode: cur.exitCode, oomKilled: cur.oomKilled };
-      } else {
-        for await (const e of entries) {
-          if (ws.readyState !== ws.OPEN) break;
-          ws.send(frame(e.stream === 'stdout' ? STDOUT : STDERR, e.data));
-        }
-      }
-      const rec = c.repo.get(id);
-      const final: WaitResponse = result ?? { exitCode: rec?.exitCode ?? 0, oomKilled: rec?.oomKilled ?? false };
-      // `run --rm` returns once the container is gone, as docker's does
-      if (rec?.config.autoRemove) await removed(deps, id, 10_000);
-      if (final.error && ws.readyState === ws.OPEN) {
-        control(ws, { type: 'error', code: 'failed_precondition', message: final.error });
-      }
-      control(ws, { type: 'exit', exitCode: final.exitCode, oomKilled: final.oomKilled });
-      ws.close();
-    } catch (e) {
-      fail(ws, e);
+    for await (const item of output) {
+      if (ws.readyState !== ws.OPEN) break;
+      if ('stream' in item) ws.send(frame(item.stream, item.data));
+      else control(ws, item);
     }
+    ws.close();
   })();
 }
 
-function removed(deps: ApiDeps, id: string, timeoutMs: number): Promise<void> {
+const CONTROL = 3;
+
+/** The body of POST /v1/containers/{id}/attach (see the file's doc). */
+export const ATTACH_STREAM_TYPE = 'application/vnd.pure.multiplexed-stream';
+
+function muxFrame(type: number, data: string): Buffer {
+  const body = Buffer.from(data, 'utf8');
+  const header = Buffer.alloc(8);
+  header[0] = type;
+  header.writeUInt32BE(body.length, 4);
+  return Buffer.concat([header, body]);
+}
+
+/**
+ * POST /v1/containers/{id}/attach?logs=1&start=1: the output of a container as one HTTP response, for clients
+ * that send no stdin (`pure run` without -i or -t): no WebSocket to load or upgrade. The subscription is made
+ * before the optional start, so nothing is missed; a failing start answers its error status like POST start,
+ * and then nothing was streamed. Resolves with the body to send.
+ */
+export async function attachOverHttp(
+  deps: ApiDeps,
+  ref: string,
+  opts: { replay: boolean; start: boolean; res: ServerResponse },
+): Promise<Readable> {
+  const id = deps.containers.resolve(ref).id;
+  const ac = new AbortController();
+  opts.res.on('close', () => ac.abort());
+  const output = followAttach(deps, id, { replay: opts.replay, starting: opts.start, signal: ac.signal });
+  // the first step reads how far the log is (without replay: where to begin) while the container starts
+  const first = output.next();
+  if (opts.start) {
+    try {
+      await deps.containers.start(id);
+    } catch (e) {
+      ac.abort();
+      await first;
+      await output.return(undefined);
+      throw e;
+    }
+  }
+  return Readable.from((async function* () {
+    try {
+      for (let next = await first; !next.done; next = await output.next()) {
+        const item = next.value;
+        yield 'stream' in item ? muxFrame(item.stream, item.data) : muxFrame(CONTROL, JSON.stringify(item));
+      }
+    } finally {
+      ac.abort();
+      await output.return(undefined);
+    }
+  })());
+}
+
+/** Resolve once container `id` is removed, after `timeoutMs`, or when `signal` aborts, whichever is first. */
+function removed(deps: ApiDeps, id: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (!deps.containers.repo.get(id)) return resolve();
+    if (!deps.containers.repo.get(id) || signal.aborted) return resolve();
     const done = () => {
       clearTimeout(timer);
       deps.containers.events.off(`removed:${id}`, done);
+      signal.removeEventListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, timeoutMs);
     deps.containers.events.once(`removed:${id}`, done);
+    signal.addEventListener('abort', done, { once: true });
   });
 }
 

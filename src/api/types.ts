@@ -30,6 +30,10 @@
  *                                            → application/x-ndjson stream of LogEntry, one per line
  *   GET    /v1/containers/{id}/stats         → ContainerStats         (one sample; ?stream=1: NDJSON, one a second)
  *   GET    /v1/containers/{id}/attach        WebSocket (see AttachFrame) — ?logs=1 replays output from the start
+ *   POST   /v1/containers/{id}/attach?logs=1&start=1
+ *                                            → application/vnd.pure.multiplexed-stream (output only, see below;
+ *                                              start=1: start the container once subscribed, answering its
+ *                                              error like POST start; logs=1 replays output from the start)
  *   POST   /v1/containers/{id}/exec          → ExecCreateResponse     (body: ExecCreateRequest)
  *   GET    /v1/exec/{execId}/start           WebSocket (see AttachFrame)
  *   GET    /v1/networks                      → NetworkInspect[]
@@ -58,6 +62,9 @@
  *                    A text frame `{"type":"error","code":..,"message":..}` reports a failure.
  *   client → server: binary frames are stdin bytes; text frames `{"type":"resize","rows":R,"cols":C}` and
  *                    `{"type":"eof"}` (close stdin).
+ * POST attach's body (no stdin, no WebSocket): frames with docker's multiplexed-stream header
+ *   [type, 0, 0, 0, payload length as uint32 big-endian] payload
+ *   type 1 stdout bytes, 2 stderr bytes, 3 one AttachControl as JSON (`exit` last; `error` before it on a failure).
  */
 
 import type { ImageConfig } from '../engine/image/index.js';

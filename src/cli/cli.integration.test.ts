@@ -40,6 +40,18 @@ void describe('pure CLI against a real daemon', () => {
     assert.ok(!ps.stdout.includes('"lsrun"'), ps.stdout);
   });
 
+  void test('start -a streams each run of a container, the second run\'s output and code included', () => {
+    const created = d.pure(['create', '--name', 'twice', 'busybox', 'sh', '-c', 'echo run $(cat /count 2>/dev/null || echo 1); echo 2 > /count; exit 5']);
+    assert.equal(created.code, 0, created.stderr);
+    const first = d.pure(['start', '-a', 'twice']);
+    assert.equal(first.code, 5, first.stderr);
+    assert.equal(first.stdout, 'run 1\n');
+    const second = d.pure(['start', '-a', 'twice']);
+    assert.equal(second.code, 5, second.stderr);
+    assert.equal(second.stdout, 'run 2\n');
+    assert.equal(d.pure(['rm', 'twice']).code, 0);
+  });
+
   void test('run -i forwards stdin until it ends', () => {
     const r = d.pure(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'wc -l'], { input: 'a\nb\nc\n' });
     assert.equal(r.code, 0, r.stderr);

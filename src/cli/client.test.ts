@@ -1,6 +1,6 @@
 /**
  * The CLI's I/O plumbing against a tiny in-test API server on a unix socket: HTTP over the socket, error
- * mapping, NDJSON, uploads, the attach WebSocket framing, and whole commands through runCli (argument
+ * mapping, NDJSON, uploads, the attach WebSocket and HTTP stream framings, and whole commands through runCli (argument
  * parsing, request bodies, exit codes). The real daemon is exercised by the integration tests.
  */
 import { test } from 'node:test';
@@ -66,6 +66,15 @@ async function fakeApi(t: { after(fn: () => Promise<void>): void }): Promise<Fak
     route: (method, path, handler) => routes.set(`${method} ${path}`, handler),
     ws: (path, handler) => sockets.set(path, handler),
   };
+}
+
+/** One frame of POST .../attach's body: [type, 0, 0, 0, length as uint32 BE] then the payload. */
+function muxFrame(type: number, payload: string | object): Buffer {
+  const body = Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
+  const header = Buffer.alloc(8);
+  header[0] = type;
+  header.writeUInt32BE(body.length, 4);
+  return Buffer.concat([header, body]);
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -183,35 +192,99 @@ void test('run -d stops option parsing at the image and prints the full id', asy
   assert.equal(api.requests[1]?.url, `/v1/containers/${'f'.repeat(64)}/start`);
 });
 
-void test('run attaches before start and exits with the container\'s code', async (t) => {
+void test('run without -i or -t streams over one POST attach?start=1, frames split anywhere, and exits with the code', async (t) => {
   const api = await fakeApi(t);
-  const order: string[] = [];
-  let attached: WebSocket | undefined;
   api.route('POST', '/v1/containers', (_req, _b, res) => json(res, 201, { id: 'c1', name: 'x', warnings: [] }));
-  api.ws('/v1/containers/c1/attach', (ws, url) => {
-    order.push(`attach logs=${url.searchParams.get('logs')}`);
-    attached = ws;
-  });
-  api.route('POST', '/v1/containers/c1/start', (_req, _b, res) => {
-    order.push('start');
-    json(res, 200, {});
-    attached?.send(Buffer.from([1, ...Buffer.from('hi\n')]));
-    attached?.send(Buffer.from([2, ...Buffer.from('oops\n')]));
-    attached?.send(JSON.stringify({ type: 'exit', exitCode: 3, oomKilled: false }));
+  api.route('POST', '/v1/containers/c1/attach', (_req, _b, res) => {
+    res.writeHead(200, { 'content-type': 'application/vnd.pure.multiplexed-stream' });
+    const body = Buffer.concat([muxFrame(1, 'hi\n'), muxFrame(2, 'oops\n'), muxFrame(1, 'more\n'), muxFrame(3, { type: 'exit', exitCode: 3, oomKilled: false })]);
+    // in pieces that cut a header and a payload in two
+    const cuts = [3, 12, 20, body.length];
+    let at = 0;
+    const next = (): void => {
+      const end = cuts.shift();
+      if (end === undefined) return void res.end();
+      res.write(body.subarray(at, end));
+      at = end;
+      setImmediate(next);
+    };
+    next();
   });
   const env = io(api);
   const code = await runCli(['run', 'busybox', 'sh', '-c', 'echo hi; echo oops >&2; exit 3'], env);
   assert.equal(code, 3, env.stderr.text);
+  assert.equal(env.stdout.text, 'hi\nmore\n');
+  assert.equal(env.stderr.text, 'oops\n');
+  assert.deepEqual(api.requests.map((r) => `${r.method} ${r.url}`), ['POST /v1/containers', 'POST /v1/containers/c1/attach?logs=1&start=1']);
+});
+
+void test('run over the HTTP stream: an error frame fails with 125, a body without an exit frame falls back to wait', async (t) => {
+  const api = await fakeApi(t);
+  api.route('POST', '/v1/containers', (_req, body, res) => json(res, 201, { id: (JSON.parse(body.toString()) as { name: string }).name, warnings: [] }));
+  api.route('POST', '/v1/containers/bad/attach', (_req, _b, res) => {
+    res.writeHead(200, { 'content-type': 'application/vnd.pure.multiplexed-stream' });
+    res.end(Buffer.concat([muxFrame(3, { type: 'error', code: 'failed_precondition', message: 'conmon lost the container' }), muxFrame(3, { type: 'exit', exitCode: 0, oomKilled: false })]));
+  });
+  api.route('POST', '/v1/containers/cut/attach', (_req, _b, res) => {
+    res.writeHead(200, { 'content-type': 'application/vnd.pure.multiplexed-stream' });
+    res.end(muxFrame(1, 'partial\n'));
+  });
+  api.route('POST', '/v1/containers/cut/wait', (_req, _b, res) => json(res, 200, { exitCode: 4, oomKilled: false }));
+  const bad = io(api);
+  assert.equal(await runCli(['run', '--name', 'bad', 'busybox'], bad), 125);
+  assert.equal(bad.stderr.text, 'pure: conmon lost the container\n');
+  const cut = io(api);
+  assert.equal(await runCli(['run', '--name', 'cut', 'busybox'], cut), 4);
+  assert.equal(cut.stdout.text, 'partial\n');
+});
+
+void test('start -a streams over POST attach?start=1 and replays only for a container that never ran', async (t) => {
+  const api = await fakeApi(t);
+  api.route('GET', '/v1/containers/old', (_req, _b, res) => json(res, 200, { config: { tty: false }, state: { status: 'exited' } }));
+  api.route('POST', '/v1/containers/old/attach', (_req, _b, res) => {
+    res.writeHead(200, { 'content-type': 'application/vnd.pure.multiplexed-stream' });
+    res.end(Buffer.concat([muxFrame(1, 'again\n'), muxFrame(3, { type: 'exit', exitCode: 0, oomKilled: false })]));
+  });
+  const env = io(api);
+  assert.equal(await runCli(['start', '-a', 'old'], env), 0, env.stderr.text);
+  assert.equal(env.stdout.text, 'again\n');
+  assert.equal(api.requests[1]?.url, '/v1/containers/old/attach?start=1');
+});
+
+void test('run -i attaches the WebSocket before start, forwards stdin and exits with the container\'s code', async (t) => {
+  const api = await fakeApi(t);
+  const order: string[] = [];
+  let attached: WebSocket | undefined;
+  let stdinSeen = '';
+  api.route('POST', '/v1/containers', (_req, _b, res) => json(res, 201, { id: 'c1', name: 'x', warnings: [] }));
+  api.ws('/v1/containers/c1/attach', (ws, url) => {
+    order.push(`attach logs=${url.searchParams.get('logs')}`);
+    attached = ws;
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) stdinSeen += data.toString();
+      else if ((JSON.parse(data.toString()) as { type: string }).type === 'eof') {
+        ws.send(Buffer.from([1, ...Buffer.from(`got ${stdinSeen}`)]));
+        ws.send(JSON.stringify({ type: 'exit', exitCode: 3, oomKilled: false }));
+      }
+    });
+  });
+  api.route('POST', '/v1/containers/c1/start', (_req, _b, res) => {
+    order.push('start');
+    json(res, 200, {});
+    attached?.send(Buffer.from([2, ...Buffer.from('oops\n')]));
+  });
+  const env = io(api, 'typed\n');
+  const code = await runCli(['run', '-i', 'busybox', 'cat'], env);
+  assert.equal(code, 3, env.stderr.text);
   assert.deepEqual(order, ['attach logs=1', 'start']);
-  assert.equal(env.stdout.text, 'hi\n');
+  assert.equal(env.stdout.text, 'got typed\n');
   assert.equal(env.stderr.text, 'oops\n');
 });
 
 void test('run exits 127 when start says the command was not found, and removes a --rm container', async (t) => {
   const api = await fakeApi(t);
   api.route('POST', '/v1/containers', (_req, _b, res) => json(res, 201, { id: 'c2', name: 'x', warnings: [] }));
-  api.ws('/v1/containers/c2/attach', () => undefined);
-  api.route('POST', '/v1/containers/c2/start', (_req, _b, res) => json(res, 404, { code: 'not_found', message: 'executable file "nope" not found in $PATH' }));
+  api.route('POST', '/v1/containers/c2/attach', (_req, _b, res) => json(res, 404, { code: 'not_found', message: 'executable file "nope" not found in $PATH' }));
   api.route('DELETE', '/v1/containers/c2', (_req, _b, res) => json(res, 200, {}));
   const env = io(api);
   assert.equal(await runCli(['run', '--rm', 'busybox', 'nope'], env), 127);

@@ -77,6 +77,13 @@ export class ApiClient {
     if (pending.trim()) yield JSON.parse(pending) as T;
   }
 
+  /** A request whose answer the caller reads as it comes (a stream); rejects with the API's error for a status >= 400. */
+  async open(method: string, path: string, opts: RequestOptions = {}): Promise<IncomingMessage> {
+    const res = await this.send(method, path, opts, (req) => req.end());
+    if ((res.statusCode ?? 500) >= 400) await readJson(res); // throws the ApiError
+    return res;
+  }
+
   /** The ws URL of a WebSocket route on this socket, in the `ws` package's unix-socket form. */
   wsUrl(path: string, query?: RequestOptions['query']): string {
     return `ws+unix://${this.socketPath}:${withQuery(path, query)}`;

@@ -1,7 +1,9 @@
 /**
  * The commands that start processes and stream them: create, run, start, exec.
- * `run` = POST /v1/containers → (unless -d) attach WebSocket → POST start → pipe frames → the exit frame's code.
- * The attach socket opens BEFORE start so not one byte of output is missed.
+ * `run` = POST /v1/containers → (unless -d) attach, start → pipe frames → the exit frame's code. The attach is
+ * made BEFORE start so not one byte of output is missed: without -i and -t, one POST .../attach?start=1 does
+ * both and streams the output as its body (output-stream.ts); with -i or -t (stdin, resizes) it is the attach
+ * WebSocket (attach.ts), then POST start.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -11,6 +13,7 @@ import { parseRunOptions, type RunFlags } from './run-options.js';
 import { collect, forEachTarget, printError, seg, type CliContext } from './context.js';
 import type { AttachSession } from './attach.js';
 import type * as AttachModule from './attach.js';
+import { OutputStream } from './output-stream.js';
 
 /** The flags `run` and `create` share; every help text says what the flag does in Pure. */
 function addCreateFlags(cmd: Command): Command {
@@ -133,8 +136,8 @@ async function createContainer(ctx: CliContext, req: ContainerCreateRequest): Pr
 }
 
 async function runContainer(ctx: CliContext, req: ContainerCreateRequest, flags: RunFlags): Promise<number> {
-  // Load the attach code (ws) while the daemon creates the container: the two overlap on different cores.
-  const attachModule = flags.detach ? undefined : loadAttach();
+  // Load the WebSocket code (ws) while the daemon creates the container: the two overlap on different cores.
+  const attachModule = flags.detach || !needsWebSocket(req.tty, req.openStdin) ? undefined : loadAttachSoon();
   attachModule?.catch(() => undefined); // a failed load is reported by the import in attachAndStart
   const created = await createContainer(ctx, req);
   if (flags.detach) {
@@ -155,15 +158,28 @@ async function runContainer(ctx: CliContext, req: ContainerCreateRequest, flags:
   });
 }
 
-/** The streaming half of the CLI, imported on demand (it pulls in `ws`). */
+/** The WebSocket half of the CLI, imported on demand (it pulls in `ws`). */
 function loadAttach(): Promise<typeof AttachModule> {
   return import('./attach.js');
+}
+
+/**
+ * loadAttach once this turn's I/O is done: the request just made goes out first (its socket connects and is
+ * written in the poll phase), so ws loads while the daemon works on it rather than before it is sent.
+ */
+function loadAttachSoon(): Promise<typeof AttachModule> {
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(loadAttach);
+}
+
+/** Only stdin and a TTY (resizes) need the attach WebSocket; output alone comes over plain HTTP. */
+function needsWebSocket(tty: boolean | undefined, interactive: boolean | undefined): boolean {
+  return (tty ?? false) || (interactive ?? false);
 }
 
 interface AttachPlan {
   tty: boolean;
   interactive: boolean;
-  /** Ask the daemon to replay output written before the socket opened (`?logs=1`). */
+  /** Ask the daemon to replay output written before the attach (`?logs=1`). */
   replayLogs: boolean;
   /** The container was created with --rm: if start fails, remove it here (it never ran, so never exits). */
   autoRemove?: boolean;
@@ -172,21 +188,29 @@ interface AttachPlan {
 /** Attach, start, stream until the exit frame; returns the container's exit code (125/126/127 on start failure). */
 async function attachAndStart(ctx: CliContext, id: string, plan: AttachPlan): Promise<number> {
   const client = ctx.client();
+  const hooks: StreamHooks = {
+    onSignal: (signal) => client.json('POST', `/v1/containers/${seg(id)}/kill`, undefined, { query: { signal } }),
+    fallbackWait: () => client.json<WaitResponse>('POST', `/v1/containers/${seg(id)}/wait`),
+  };
+  const out = { stdout: ctx.stdout, stderr: ctx.stderr };
+  if (!needsWebSocket(plan.tty, plan.interactive)) {
+    let output: OutputStream;
+    try {
+      output = await OutputStream.start(client, id, { replay: plan.replayLogs }, out);
+    } catch (err) {
+      return startFailed(ctx, err, id, plan.autoRemove ?? false);
+    }
+    return streamUntilExit(ctx, output, plan, hooks);
+  }
   const { AttachSession } = await loadAttach();
-  const session = await AttachSession.open(
-    client.wsUrl(`/v1/containers/${seg(id)}/attach`, { logs: plan.replayLogs }),
-    { stdout: ctx.stdout, stderr: ctx.stderr },
-  );
+  const session = await AttachSession.open(client.wsUrl(`/v1/containers/${seg(id)}/attach`, { logs: plan.replayLogs }), out);
   try {
     await client.json('POST', `/v1/containers/${seg(id)}/start`);
   } catch (err) {
     session.close();
     return startFailed(ctx, err, id, plan.autoRemove ?? false);
   }
-  return streamUntilExit(ctx, session, plan, {
-    onSignal: (signal) => client.json('POST', `/v1/containers/${seg(id)}/kill`, undefined, { query: { signal } }),
-    fallbackWait: () => client.json<WaitResponse>('POST', `/v1/containers/${seg(id)}/wait`),
-  });
+  return streamUntilExit(ctx, session, plan, hooks);
 }
 
 /**
@@ -209,19 +233,20 @@ interface StreamHooks {
   fallbackWait?: () => Promise<WaitResponse>;
 }
 
-async function streamUntilExit(ctx: CliContext, session: AttachSession, plan: AttachPlan, hooks: StreamHooks): Promise<number> {
-  const { enterRawMode } = await loadAttach();
+async function streamUntilExit(ctx: CliContext, session: AttachSession | OutputStream, plan: AttachPlan, hooks: StreamHooks): Promise<number> {
   const cleanups: (() => void)[] = [];
   try {
-    if (plan.tty) {
+    // stdin and resizes need the WebSocket (attachAndStart streams over HTTP only without -i and -t)
+    const ws = session instanceof OutputStream ? undefined : session;
+    if (plan.tty && ws) {
       const out = process.stdout;
       const resize = (): void => {
-        if (out.isTTY) session.resize(out.rows, out.columns);
+        if (out.isTTY) ws.resize(out.rows, out.columns);
       };
       resize();
       process.on('SIGWINCH', resize);
       cleanups.push(() => process.off('SIGWINCH', resize));
-      if (plan.interactive) cleanups.push(enterRawMode(ctx.stdin));
+      if (plan.interactive) cleanups.push((await loadAttach()).enterRawMode(ctx.stdin));
     } else if (hooks.onSignal) {
       const proxy = hooks.onSignal;
       for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
@@ -230,7 +255,7 @@ async function streamUntilExit(ctx: CliContext, session: AttachSession, plan: At
         cleanups.push(() => process.off(signal, handler));
       }
     }
-    if (plan.interactive) session.forwardStdin(ctx.stdin);
+    if (plan.interactive && ws) ws.forwardStdin(ctx.stdin);
     try {
       const exit = await session.wait();
       return exit.exitCode;
@@ -271,9 +296,10 @@ export async function execInContainer(ctx: CliContext, container: string, comman
   if (flags.tty) body.tty = true;
   if (flags.interactive) body.openStdin = true;
   const client = ctx.client();
-  const attachModule = loadAttach();
+  const creating = client.json<ExecCreateResponse>('POST', `/v1/containers/${seg(container)}/exec`, body);
+  const attachModule = loadAttachSoon();
   attachModule.catch(() => undefined); // reported when awaited below
-  const exec = await client.json<ExecCreateResponse>('POST', `/v1/containers/${seg(container)}/exec`, body);
+  const exec = await creating;
   const { AttachSession } = await attachModule;
   let session: AttachSession;
   try {

@@ -3,10 +3,11 @@ import type { Static } from '@sinclair/typebox';
 import { Readable } from 'node:stream';
 import type { ApiDeps } from '../deps.js';
 import {
-  ContainerCreateBody, ContainerRemoveQuery, ExecCreateBody, IdParams, ListQuery, LogsQuery, SignalQuery, StatsQuery, TimeoutQuery, truthy,
+  AttachQuery, ContainerCreateBody, ContainerRemoveQuery, ExecCreateBody, IdParams, ListQuery, LogsQuery, SignalQuery, StatsQuery, TimeoutQuery, truthy,
 } from '../schemas.js';
 import type { ContainerCreateRequest, ExecCreateRequest } from '../types.js';
 import type { ExecRegistry } from '../exec-registry.js';
+import { ATTACH_STREAM_TYPE, attachOverHttp } from '../streams.js';
 
 export function containerRoutes(deps: ApiDeps, execs: ExecRegistry) {
   const c = deps.containers;
@@ -65,6 +66,19 @@ export function containerRoutes(deps: ApiDeps, execs: ExecRegistry) {
         for await (const e of entries) yield `${JSON.stringify(e)}\n`;
       })());
       return reply.type('application/x-ndjson').send(lines);
+    });
+
+    // (GET with an Upgrade header is the WebSocket attach, served by streams.ts beside Fastify)
+    app.post('/containers/:id/attach', {
+      schema: {
+        summary: 'Output as one HTTP stream of multiplexed frames, ending with the exit frame (start=1: start it once subscribed; logs=1: replay)',
+        params: IdParams,
+        querystring: AttachQuery,
+      },
+    }, async (req, reply) => {
+      const q = req.query as Static<typeof AttachQuery>;
+      const body = await attachOverHttp(deps, (req.params as Static<typeof IdParams>).id, { replay: truthy(q.logs), start: truthy(q.start), res: reply.raw });
+      return reply.type(ATTACH_STREAM_TYPE).send(body);
     });
 
     app.get('/containers/:id/stats', { schema: { summary: 'cgroup statistics: one sample, or NDJSON once a second', params: IdParams, querystring: StatsQuery } }, async (req, reply) => {
