@@ -18,19 +18,30 @@ await rm('dist/pure-cli.mjs', { force: true });
 await rm('dist/pure-cli.cjs.cache', { force: true });
 
 /**
- * commander requires node:child_process at load, only to spawn executable subcommands, which Pure does not
- * have: give it a stand-in that requires the real module on first use (child_process and dgram cost ~4 ms).
+ * Built-ins that modules in the bundle import but few commands use: the bundle gets stand-ins whose exports
+ * are getters that require the real module on first use. Which modules a command initialises is decided by
+ * whole modules (src/lib's index pulls in its atomic file writes, and so node:crypto and node:fs/promises,
+ * for `run`: ~4 ms); commander requires node:child_process only to spawn executable subcommands, which Pure
+ * has none of (~3 ms with dgram, for every command).
  */
-const lazyChildProcess = {
-  name: 'lazy-child-process',
+const LAZY_BUILTINS = ['node:child_process', 'node:crypto', 'node:fs/promises', 'node:os', 'node:readline', 'node:stream/promises'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
-      contents: "module.exports = { spawn: (...args) => require('node:child_process').spawn(...args) };",
-      loader: 'js',
-    }));
+    const require = createRequire(import.meta.url);
+    b.onResolve({ filter: /^node:/ }, (args) => {
+      if (!LAZY_BUILTINS.includes(args.path)) return undefined;
+      // the stand-in's own require() of the module is the real one
+      if (args.namespace === 'lazy-builtin') return { path: args.path, external: true };
+      return { path: args.path, namespace: 'lazy-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const getters = Object.keys(require(args.path)).map((key) => `  ${JSON.stringify(key)}: { enumerable: true, get: () => load()[${JSON.stringify(key)}] },`);
+      return {
+        contents: `let real;\nconst load = () => (real ??= require(${JSON.stringify(args.path)}));\nmodule.exports = Object.defineProperties({}, {\n${getters.join('\n')}\n});\n`,
+        loader: 'js',
+      };
+    });
   },
 };
 
@@ -42,7 +53,7 @@ await build({
   format: 'cjs',
   target: 'node20',
   logLevel: 'warning',
-  plugins: [lazyChildProcess],
+  plugins: [lazyBuiltins],
   // the CLI finds the daemon and bench modules beside itself (new URL('./daemon/main.js', import.meta.url))
   define: { 'import.meta.url': '__pureModuleUrl' },
   banner: { js: "const __pureModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
