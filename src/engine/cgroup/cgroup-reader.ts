@@ -210,9 +210,8 @@ export class CgroupReader {
   async remove(cgroupsPath: string): Promise<void> {
     const p = checkCgroupsPath(cgroupsPath);
     const busy: string[] = [];
-    for (const h of await this.hierarchies()) {
-      await removeTree(join(h, p), busy);
-    }
+    // the hierarchies are independent: remove the cgroup from all of them at once
+    await Promise.all((await this.hierarchies()).map((h) => removeTree(join(h, p), busy)));
     if (busy.length > 0) {
       throw new Conflict(`cannot remove cgroup "${p}": it still has processes (in ${busy.join(', ')})`);
     }

@@ -36,10 +36,10 @@ export async function removeStoppedContainer(runtimeRoot: string, id: string): P
   const hooks = Object.values(state.config?.hooks ?? {}).some((h) => (h?.length ?? 0) > 0);
   if (hooks || state.cgroup_paths === undefined) return false;
   if (await initAlive(state.init_process_pid ?? 0, state.init_process_start ?? 0)) return false;
-  for (const path of new Set(Object.values(state.cgroup_paths))) {
-    if (!path.startsWith('/sys/fs/cgroup/') || path.includes('/../')) return false;
-    if (!(await removeCgroupDir(path))) return false;
-  }
+  const paths = [...new Set(Object.values(state.cgroup_paths))];
+  if (paths.some((p) => !p.startsWith('/sys/fs/cgroup/') || p.includes('/../'))) return false;
+  // one dir per hierarchy, independent of each other: rmdir them all at once
+  if (!(await Promise.all(paths.map(removeCgroupDir))).every(Boolean)) return false;
   await rm(dir, { recursive: true, force: true });
   return true;
 }
