@@ -3,5 +3,5 @@ export { run, type RunResult, type RunOptions } from './process.js';
 export { parseBytes, parseDuration, formatBytes } from './units.js';
 export { parseGoDuration } from './go-duration.js';
 export { writeFileAtomic, syncDir } from './atomic-file.js';
-export { mountFs, unmountFs, unmountFsAsync, MountError, MNT_DETACH } from './mount.js';
+export { mountFs, unmountFs, unmountFsAsync, MountError, MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID } from './mount.js';
 export { allOrFirstError } from './settle.js';

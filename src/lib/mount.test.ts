@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MNT_DETACH, MountError, mountFs, unmountFs, unmountFsAsync } from './mount.js';
+import { MNT_DETACH, MS_NODEV, MS_NOSUID, MountError, mountFs, unmountFs, unmountFsAsync } from './mount.js';
 
 const mounted = async (dir: string): Promise<boolean> =>
   (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').some((l) => l.split(' ')[4] === dir);
@@ -11,11 +11,12 @@ const mounted = async (dir: string): Promise<boolean> =>
 void test('mountFs mounts a tmpfs with its options and unmountFs takes it away', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'pure-mount-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  mountFs('tmpfs', 'pure-test', dir, 'size=1m,mode=0700');
+  mountFs('tmpfs', 'pure-test', dir, 'size=1m,mode=0700', MS_NOSUID | MS_NODEV);
   try {
     assert.equal(await mounted(dir), true);
     const line = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').find((l) => l.split(' ')[4] === dir) ?? '';
     assert.match(line, /tmpfs pure-test .*size=1024k/);
+    assert.match(line.split(' ')[5] ?? '', /nosuid,nodev/, 'the flags are the mount\'s own options');
     await writeFile(join(dir, 'f'), 'x');
   } finally {
     unmountFs(dir);

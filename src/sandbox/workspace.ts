@@ -11,7 +11,7 @@
 import { constants } from 'node:fs';
 import { chown, copyFile, lstat, mkdir, open, statfs, writeFile, chmod } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { mountFs } from '../lib/index.js';
+import { MS_NODEV, MS_NOSUID, mountFs } from '../lib/index.js';
 import { InvalidArgument } from '../errors/index.js';
 import { TMP_DIR, WORK_DIR } from './sandbox-spec.js';
 import type { CollectedFile, JobFile } from './types.js';
@@ -26,8 +26,8 @@ export interface TmpfsOptions {
 /** Mount the sandbox's tmpfs at `dir` and make /work and /tmp in it, owned by the job's host uid. */
 export async function mountWorkspace(dir: string, o: TmpfsOptions): Promise<{ work: string; tmp: string }> {
   await mkdir(dir, { recursive: true, mode: 0o711 });
-  const opts = `size=${o.sizeBytes},nr_inodes=${o.inodes},mode=0711,nosuid,nodev`;
-  mountFs('tmpfs', 'pure-sandbox', dir, opts);
+  // nosuid and nodev are mount flags (the `mount` program translates them; mount(2) takes them apart)
+  mountFs('tmpfs', 'pure-sandbox', dir, `size=${o.sizeBytes},nr_inodes=${o.inodes},mode=0711`, MS_NOSUID | MS_NODEV);
   const work = join(dir, 'work');
   const tmp = join(dir, 'tmp');
   await mkdir(work, { mode: 0o755 });
