@@ -29,8 +29,14 @@ export async function launchContainer(
   const c = rec.config;
   const image = o.images.get(rec.imageId);
   const rootfs = (await o.snapshotter.isMounted(id)) ? o.snapshotter.rootfs(id) : await o.snapshotter.mount(id, o.images.layerDirs(image));
-  const etcFiles = await writeEtcFiles(paths.dir, rec, o.resolvConf ?? '/etc/resolv.conf');
-  const user = await o.spec.resolveUser(rootfs, c.user ?? '');
+  const bundle = join(paths.dir, 'bundle');
+  // independent of each other: the /etc files, the user's ids from the image, the bundle dir, the old exit file
+  const [etcFiles, user] = await Promise.all([
+    writeEtcFiles(paths.dir, rec, o.resolvConf ?? '/etc/resolv.conf'),
+    o.spec.resolveUser(rootfs, c.user ?? ''),
+    mkdir(bundle, { recursive: true, mode: 0o700 }),
+    o.monitor.clearExit(id),
+  ]);
   const net = await o.network?.attach({
     id,
     name: rec.name,
@@ -49,9 +55,6 @@ export async function launchContainer(
       cgroupsPath: paths.cgroupsPath,
     }),
   );
-  const bundle = join(paths.dir, 'bundle');
-  await mkdir(bundle, { recursive: true, mode: 0o700 });
   await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
-  await o.monitor.clearExit(id);
   return o.monitor.create({ id, bundle, logPath: paths.logPath, terminal: c.tty ?? false, stdin: c.openStdin ?? false });
 }

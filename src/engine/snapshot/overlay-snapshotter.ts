@@ -35,8 +35,10 @@ export class OverlaySnapshotter implements Snapshotter {
     return this.#lock.with(key, async () => {
       opts.signal?.throwIfAborted();
       const dir = join(this.#root, key);
-      for (const sub of ['upper', 'work', 'rootfs']) await mkdir(join(dir, sub), { recursive: true, mode: 0o755 });
-      if (!(await isMountPoint(rootfs))) await this.#mountOverlay(dir, parents);
+      await mkdir(dir, { recursive: true, mode: 0o755 });
+      // mkdir answers undefined for a dir that was already there: a rootfs made just now is not mounted
+      const made = await Promise.all(['upper', 'work', 'rootfs'].map((sub) => mkdir(join(dir, sub), { recursive: true, mode: 0o755 })));
+      if (made[2] !== undefined || !(await isMountPoint(rootfs))) await this.#mountOverlay(dir, parents);
       return rootfs;
     });
   }
