@@ -34,8 +34,7 @@ async function pureDaemonPids(): Promise<number[]> {
   return found.map((p) => p.pid);
 }
 
-// TODO(lead): Pure's subject. Works once the daemon serves /v1 (create/start/DELETE ?force=1) and runs one
-// conmon per container with the container id in conmon's argv (`-c <id>`), as podman does.
+// Pure's subject: containers through API v1; each has one conmon, with the container id in its argv (`-c <id>`).
 const pure: FootprintSubject = (() => {
   const api = pureApi(PEERS.pureSocket);
   return {
