@@ -99,6 +99,18 @@ void describe('detached containers', () => {
     ok(['rm', id]);
   });
 
+  void test('start -ai of an exited container attaches to its new run and exits with its new code', async () => {
+    const id = ok(['run', '-d', '-i', 'busybox', 'sh', '-c', 'read line; echo "got $line"; exit 4']).trim();
+    ok(['kill', id]);
+    assert.equal(ok(['wait', id]).trim(), '137');
+    const r = d.pure(['start', '-ai', id], { input: 'again\n' });
+    assert.equal(r.stdout, 'got again\n', r.stderr);
+    assert.equal(r.code, 4);
+    const status = (): string => (JSON.parse(ok(['inspect', id])) as [{ state: { status: string } }])[0].state.status;
+    await waitFor(() => status() === 'exited');
+    ok(['rm', id]);
+  });
+
   void test('rm refuses a running container without force', () => {
     ok(['run', '-d', '--name', 'busy', 'busybox', 'sleep', '100']);
     const r = d.pure(['rm', 'busy']);

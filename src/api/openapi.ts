@@ -49,7 +49,7 @@ export class OpenApiCollector {
       };
     }
     const attach = (paths['/v1/containers/{id}/attach'] ??= {});
-    attach.get = { summary: "WebSocket: attach to a container's stdio (?logs=1 replays)", responses: { '101': { description: 'Switching Protocols' } } };
+    attach.get = { summary: "WebSocket: attach to a container's stdio (?logs=1 replays; ?next=1: the client starts it next, follow that run)", responses: { '101': { description: 'Switching Protocols' } } };
     const post = attach.post as { responses?: Record<string, object> } | undefined;
     if (post?.responses) {
       post.responses['200'] = {

@@ -63,7 +63,10 @@ export function attachUpgradeHandler(deps: ApiDeps, execs: ExecRegistry): Upgrad
     void server().then(
       (s) =>
         s.handleUpgrade(req, socket, head, (ws) => {
-          if (attach) runAttach(deps, ws, decodeURIComponent(attach[1] ?? ''), url.searchParams.get('logs') === '1');
+          if (attach) {
+            const opts = { replay: url.searchParams.get('logs') === '1', next: url.searchParams.get('next') === '1' };
+            runAttach(deps, ws, decodeURIComponent(attach[1] ?? ''), opts);
+          }
           else runExec(deps, execs, ws, exec?.[1] ?? '');
         }),
       () => socket.destroy(),
@@ -121,7 +124,8 @@ function followAttach(deps: ApiDeps, id: string, opts: { replay: boolean; starti
   })();
 }
 
-function runAttach(deps: ApiDeps, ws: WebSocket, ref: string, replay: boolean): void {
+/** `next`: the client starts the container after the socket opens (`start -ai`): follow its next run. */
+function runAttach(deps: ApiDeps, ws: WebSocket, ref: string, opts: { replay: boolean; next: boolean }): void {
   const c = deps.containers;
   let id: string;
   try {
@@ -131,7 +135,7 @@ function runAttach(deps: ApiDeps, ws: WebSocket, ref: string, replay: boolean): 
     return;
   }
   const ac = new AbortController();
-  const output = followAttach(deps, id, { replay, signal: ac.signal });
+  const output = followAttach(deps, id, { replay: opts.replay, starting: opts.next, signal: ac.signal });
 
   // stdin: opened on first use, once the container runs (conmon's attach socket exists only then)
   let stdin: Promise<Writable | undefined> | undefined;

@@ -29,7 +29,7 @@
  *   GET    /v1/containers/{id}/logs?follow=1&tail=N&timestamps=1&stdout=1&stderr=1
  *                                            → application/x-ndjson stream of LogEntry, one per line
  *   GET    /v1/containers/{id}/stats         → ContainerStats         (one sample; ?stream=1: NDJSON, one a second)
- *   GET    /v1/containers/{id}/attach        WebSocket (see AttachFrame) — ?logs=1 replays output from the start
+ *   GET    /v1/containers/{id}/attach        WebSocket (see AttachFrame) — ?logs=1 replays output from the start; ?next=1 follows the run the client starts next
  *   POST   /v1/containers/{id}/attach?logs=1&start=1
  *                                            → application/vnd.pure.multiplexed-stream (output only, see below;
  *                                              start=1: start the container once subscribed, answering its

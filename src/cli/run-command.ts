@@ -203,7 +203,9 @@ async function attachAndStart(ctx: CliContext, id: string, plan: AttachPlan): Pr
     return streamUntilExit(ctx, output, plan, hooks);
   }
   const { AttachSession } = await loadAttach();
-  const session = await AttachSession.open(client.wsUrl(`/v1/containers/${seg(id)}/attach`, { logs: plan.replayLogs }), out);
+  // next=1: this client starts the container once the socket is open, so a stopped one is followed into its next
+  // run instead of being answered at once with its last exit
+  const session = await AttachSession.open(client.wsUrl(`/v1/containers/${seg(id)}/attach`, { logs: plan.replayLogs, next: true }), out);
   try {
     await client.json('POST', `/v1/containers/${seg(id)}/start`);
   } catch (err) {
