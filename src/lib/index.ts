@@ -5,3 +5,4 @@ export { parseGoDuration } from './go-duration.js';
 export { writeFileAtomic, syncDir } from './atomic-file.js';
 export { mountFs, unmountFs, unmountFsAsync, MountError, MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID } from './mount.js';
 export { allOrFirstError } from './settle.js';
+export { KeyLock } from './key-lock.js';

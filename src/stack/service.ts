@@ -7,6 +7,7 @@
  * the labelled containers, and applies (apply.ts) while streaming progress lines. Actions on one project run
  * one at a time (a per-project lock); different projects do not wait for each other.
  */
+import { KeyLock } from '../lib/index.js';
 import { InvalidArgument, NotFound } from '../errors/index.js';
 import type { ContainerSummary, StackLine, StackSummary } from '../api/types.js';
 import { LABEL_DEPENDS_ON, applyPlan, awaitDependencies, decodeDependsOn } from './apply.js';
@@ -58,7 +59,7 @@ const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
 export class StackService {
   readonly #o: StackServiceOptions;
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #locks = new KeyLock();
 
   constructor(opts: StackServiceOptions) {
     this.#o = opts;
@@ -254,15 +255,8 @@ export class StackService {
     return this.#o.engine.volumes.list([`label=${LABEL_PROJECT}=${name}`]).map((v) => v.name);
   }
 
-  async #locked<T>(project: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#locks.get(project) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
-    this.#locks.set(project, next);
-    try {
-      return await next;
-    } finally {
-      if (this.#locks.get(project) === next) this.#locks.delete(project);
-    }
+  #locked<T>(project: string, fn: () => Promise<T>): Promise<T> {
+    return this.#locks.with(project, fn);
   }
 
   /** The image each service names now (absent: not in the store; creating the container will say so). */

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { Conflict, InvalidArgument, NotFound, FailedPrecondition, messageOf } from '../../errors/index.js';
-import { allOrFirstError } from '../../lib/index.js';
+import { allOrFirstError, KeyLock } from '../../lib/index.js';
 import type {
   ContainerCreateRequest,
   ContainerCreateResponse,
@@ -78,7 +78,7 @@ export class ContainerService {
   readonly events = new EventEmitter();
   readonly health: HealthMonitor;
   readonly #o: ContainerServiceOptions;
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #locks = new KeyLock();
   readonly #restartTimers = new Map<string, NodeJS.Timeout>();
   #exitWatch: { close(): void } | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
@@ -167,15 +167,8 @@ export class ContainerService {
   }
 
   /** Serialise actions on one container. */
-  async #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#locks.get(id) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
-    this.#locks.set(id, next);
-    try {
-      return await next;
-    } finally {
-      if (this.#locks.get(id) === next) this.#locks.delete(id);
-    }
+  #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.#locks.with(id, fn);
   }
 
   /** Find by full id, name, or unique id prefix, as docker does. */

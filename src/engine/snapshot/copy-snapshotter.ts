@@ -7,6 +7,7 @@
  */
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KeyLock } from '../../lib/index.js';
 import { NotFound } from '../../errors/index.js';
 import type { PrepareOptions, Snapshotter, Usage } from './snapshotter.js';
 import { validateKey } from './snapshotter.js';
@@ -14,7 +15,6 @@ import { checkParents, exists } from './layer-dirs.js';
 import { unmountTree } from './mounts.js';
 import { applyLayer } from './copy-layer.js';
 import { diskUsage } from './disk-usage.js';
-import { KeyLock } from './key-lock.js';
 
 /** The copy is built here and renamed to rootfs/ when complete, so a crash never leaves a half rootfs. */
 const PARTIAL = '.rootfs-partial';

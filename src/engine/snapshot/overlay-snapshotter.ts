@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mountFs, run } from '../../lib/index.js';
+import { KeyLock, mountFs, run } from '../../lib/index.js';
 import { NotFound } from '../../errors/index.js';
 import type { PrepareOptions, Snapshotter, Usage } from './snapshotter.js';
 import { validateKey } from './snapshotter.js';
@@ -13,7 +13,6 @@ import { checkParents, exists } from './layer-dirs.js';
 import { isMountPoint, unmountAll, unmountTree } from './mounts.js';
 import { planOverlayMount } from './overlay-options.js';
 import { diskUsage } from './disk-usage.js';
-import { KeyLock } from './key-lock.js';
 
 export class OverlaySnapshotter implements Snapshotter {
   readonly name = 'overlay';

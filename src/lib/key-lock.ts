@@ -1,6 +1,7 @@
 /**
- * One operation at a time per snapshot key inside this process: two concurrent prepares of one key would
- * otherwise stack two overlay mounts on one rootfs, or copy the layers twice into one directory.
+ * One operation at a time per key inside this process, in the order they were asked for; a failed operation
+ * does not stop the next. Snapshots (two prepares of one key would stack two overlay mounts), containers (one
+ * lifecycle action at a time) and stacks (one up/down per project) each keep one.
  */
 export class KeyLock {
   readonly #tails = new Map<string, Promise<unknown>>();
