@@ -6,3 +6,4 @@ export { writeFileAtomic, syncDir } from './atomic-file.js';
 export { mountFs, unmountFs, unmountFsAsync, MountError, MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID } from './mount.js';
 export { allOrFirstError } from './settle.js';
 export { KeyLock } from './key-lock.js';
+export { parseFilterList } from './filter-list.js';

@@ -3,6 +3,7 @@
  * unhealthy|none (none: no health check; otherwise the last known status, kept after the container stops).
  */
 import { InvalidArgument } from '../../errors/index.js';
+import { parseFilterList } from '../../lib/index.js';
 import type { ContainerRecord } from './record.js';
 
 export type Filters = Map<string, string[]>;
@@ -12,19 +13,11 @@ const HEALTH = new Set(['starting', 'healthy', 'unhealthy', 'none']);
 const STATUSES = new Set(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
 
 export function parseFilters(items: readonly string[]): Filters {
-  const out: Filters = new Map();
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new InvalidArgument(`invalid filter "${item}": use key=value`);
-    const key = item.slice(0, eq);
-    const value = item.slice(eq + 1);
-    if (!KEYS.has(key)) throw new InvalidArgument(`invalid filter "${item}": unknown key "${key}"`);
+  return parseFilterList(items, KEYS, (key, value, item) => {
     if (key === 'status' && !STATUSES.has(value)) throw new InvalidArgument(`invalid filter "${item}": unknown status "${value}"`);
     if (key === 'health' && !HEALTH.has(value)) throw new InvalidArgument(`invalid filter "${item}": health is starting, healthy, unhealthy or none`);
     if (key === 'exited' && !/^-?\d+$/.test(value)) throw new InvalidArgument(`invalid filter "${item}": exit code must be an integer`);
-    out.set(key, [...(out.get(key) ?? []), value]);
-  }
-  return out;
+  });
 }
 
 /** Values of one key are OR-ed, keys are AND-ed (docker's rule). */

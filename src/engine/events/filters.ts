@@ -5,6 +5,7 @@
  * label matches the attributes (where container events carry their labels).
  */
 import { InvalidArgument } from '../../errors/index.js';
+import { parseFilterList } from '../../lib/index.js';
 import type { PureEvent } from '../../api/types.js';
 
 export type EventFilters = Map<string, string[]>;
@@ -13,18 +14,10 @@ const TYPES = new Set(['container', 'image', 'network', 'volume']);
 const KEYS = new Set(['type', 'event', 'container', 'image', 'network', 'volume', 'label']);
 
 export function parseEventFilters(items: readonly string[]): EventFilters {
-  const out: EventFilters = new Map();
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new InvalidArgument(`invalid filter "${item}": use key=value`);
-    const key = item.slice(0, eq);
-    const value = item.slice(eq + 1);
-    if (!KEYS.has(key)) throw new InvalidArgument(`invalid filter "${item}": unknown key "${key}" (type, event, container, image, network, volume, label)`);
+  return parseFilterList(items, KEYS, (key, value, item) => {
     if (key === 'type' && !TYPES.has(value)) throw new InvalidArgument(`invalid filter "${item}": type is container, image, network or volume`);
     if (value === '') throw new InvalidArgument(`invalid filter "${item}": a value is required`);
-    out.set(key, [...(out.get(key) ?? []), value]);
-  }
-  return out;
+  });
 }
 
 function names(e: PureEvent, v: string): boolean {
