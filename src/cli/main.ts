@@ -67,7 +67,7 @@ interface CommandModule {
 /**
  * The modules that register commands, in the order `pure --help` lists them, each imported only when needed:
  * `pure ps` loads and registers container-list.ts alone, so it pays neither for commander building ~200 other
- * commands and options nor (in the code-split bundle) for compiling their modules and the node: built-ins
+ * commands and options nor (in the CommonJS bundle) for initialising their modules and the node: built-ins
  * they import. A word several modules extend (`image`) loads them all; `help`, an unknown word or none loads
  * every module, so help and commander's "did you mean" see every command. main.test.ts checks `words`
  * against what each module registers.

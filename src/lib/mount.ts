@@ -13,10 +13,9 @@ import { Internal } from '../errors/index.js';
 
 /** umount2 flag: detach now, release once no process uses the mount (`umount -l`). */
 export const MNT_DETACH = 2;
-/** mount flags (linux/mount.h): what `mount -o nosuid,nodev,noexec` pass as flags, not as data. */
+/** mount flags (linux/mount.h): what `mount -o nosuid,nodev` pass as flags, not as data. */
 export const MS_NOSUID = 0x2;
 export const MS_NODEV = 0x4;
-export const MS_NOEXEC = 0x8;
 
 interface Libc {
   mount: (source: string, target: string, fstype: string, flags: number, data: string | null) => number;
